@@ -1,1 +1,50 @@
-pub fn placeholder() {}
+//! Code generator for the `agora-chat` client.
+//!
+//! `spec/*.yaml` -> [`spec`] (serde model) -> [`check`] (every problem, with file and line)
+//! -> [`ir`] (resolved names and types) -> [`emit`] (tokens per construct) -> [`format`]
+//! (prettyplease plus the `@generated` header) -> [`GeneratedFile`]s.
+//!
+//! Output is deterministic: it follows the order of the spec files (sorted by name) and of the
+//! entries inside them.
+
+pub mod check;
+pub mod diagnostic;
+pub mod emit;
+pub mod format;
+pub mod ir;
+pub mod load;
+pub mod locate;
+pub mod spec;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use load::SpecSource;
+
+/// One file of generated code, with its path relative to the generated module directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: String,
+    pub contents: String,
+}
+
+/// Generates the client's code from spec sources: parse, check, lower, emit, format.
+pub fn generate(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let files = load::parse_all(sources)?;
+    check::check(&files)?;
+    let ir = ir::lower(&files);
+    let names: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
+    emit::emit(&ir)
+        .into_iter()
+        .map(|(path, tokens)| {
+            let contents = format::format_file(&names, tokens)
+                .map_err(|message| Diagnostics::one(Diagnostic::new(&path, None, message)))?;
+            Ok(GeneratedFile { path, contents })
+        })
+        .collect()
+}
+
+/// Reads every `*.yaml` file of `dir`, sorted by name, labelled `label/<file name>`.
+pub fn read_spec_dir(dir: &Path, label: &str) -> std::io::Result<Vec<SpecSource>> {
+    load::read_dir(dir, label)
+}

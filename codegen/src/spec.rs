@@ -1,0 +1,247 @@
+//! The serde model of `spec/*.yaml`: exactly what a spec file may say, nothing resolved yet.
+//!
+//! Every struct denies unknown fields, so a typo in a key fails generation instead of being
+//! silently ignored.
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// One spec file. The API-wide `api` section must appear in exactly one file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    pub api: Option<ApiSpec>,
+    #[serde(default)]
+    pub types: OrderedMap<TypeSpec>,
+    #[serde(default)]
+    pub operations: OrderedMap<OperationSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiSpec {
+    pub title: String,
+    pub doc: String,
+    pub base_path: String,
+    pub auth: AuthScheme,
+    /// The struct whose fields sit beside `data` in every success body.
+    pub envelope: String,
+    /// The struct of a failure body.
+    pub error_body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthScheme {
+    Bearer,
+}
+
+/// A named type. Exactly one of `struct`, `enum`, `one_key` and `newtype` must be given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeSpec {
+    pub doc: String,
+    #[serde(rename = "struct")]
+    pub fields: Option<OrderedMap<FieldSpec>>,
+    #[serde(rename = "enum")]
+    pub variants: Option<OrderedMap<VariantSpec>>,
+    pub one_key: Option<OrderedMap<OneKeySpec>>,
+    pub newtype: Option<String>,
+    /// For `enum` and `one_key`: the variant that keeps values this client does not know.
+    pub unknown: Option<String>,
+    /// For request structs: how many optional fields must be set at least.
+    pub min_fields: Option<u32>,
+    /// For response structs of `bool` flags where `false` means "not applied".
+    #[serde(default)]
+    pub applied_flags: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSpec {
+    pub doc: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneKeySpec {
+    pub variant: String,
+    pub doc: String,
+}
+
+/// A struct field or an operation parameter, with its constraints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub doc: String,
+    #[serde(default)]
+    pub required: bool,
+    /// The name on the wire, where it differs from the Rust name.
+    pub wire: Option<String>,
+    /// Parameters only: where the parameter goes.
+    #[serde(rename = "in")]
+    pub location: Option<ParamLocation>,
+    /// List path parameters only: the separator between items.
+    pub join: Option<String>,
+    /// The service's default, for docs and for `max_items_from`.
+    pub default: Option<i64>,
+    /// How tolerant decoding is for values the service sends in more than one form.
+    pub lenient: Option<Lenient>,
+    /// Applied-flag fields only: the request field this flag reports on.
+    pub flag_for: Option<String>,
+    // Validation rules, inline (serde's `flatten` would defeat `deny_unknown_fields`).
+    pub min_chars: Option<u32>,
+    pub max_chars: Option<u32>,
+    pub forbid_chars: Option<String>,
+    pub format: Option<Format>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub min_items: Option<u32>,
+    pub max_items: Option<u32>,
+    /// The list may hold at most as many items as this sibling integer field (or its default).
+    pub max_items_from: Option<String>,
+    pub items: Option<ItemRuleSpec>,
+}
+
+/// Rules for each item of a list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRuleSpec {
+    pub min_chars: Option<u32>,
+    pub max_chars: Option<u32>,
+    pub forbid_chars: Option<String>,
+    pub format: Option<Format>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
+    Username,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lenient {
+    /// A bool that may arrive as `true` or `"true"`.
+    BoolOrString,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamLocation {
+    Path,
+    Query,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationSpec {
+    pub doc: String,
+    /// The section of the source document that describes the operation.
+    pub source: String,
+    pub method: HttpMethod,
+    pub path: String,
+    #[serde(default)]
+    pub params: OrderedMap<FieldSpec>,
+    pub body: Option<String>,
+    pub response: String,
+    pub pagination: Option<PaginationStyle>,
+    pub check: Option<ResponseCheck>,
+    pub rate_limit_per_sec: u32,
+    pub retry_safe: bool,
+    #[serde(default)]
+    pub errors: Vec<ErrorSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum HttpMethod {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "DELETE")]
+    Delete,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaginationStyle {
+    /// `limit` + `cursor`; the next cursor comes beside `data`.
+    Cursor,
+    /// `pagenum` + `pagesize`; a short page is the last.
+    PageNumber,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResponseCheck {
+    /// Fail the call when the response reports a field as not applied.
+    AppliedFlags,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorSpec {
+    pub status: u16,
+    pub code: String,
+    pub doc: String,
+}
+
+/// A YAML mapping that keeps the spec's order (so output is deterministic and follows the
+/// author's order) and refuses duplicate keys.
+#[derive(Debug)]
+pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V> Default for OrderedMap<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<V> OrderedMap<V> {
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OrderedVisitor<V>(PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for OrderedVisitor<V> {
+            type Value = OrderedMap<V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a mapping")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries: Vec<(String, V)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, V>()? {
+                    if entries.iter().any(|(k, _)| *k == key) {
+                        return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+                    }
+                    entries.push((key, value));
+                }
+                Ok(OrderedMap(entries))
+            }
+        }
+
+        deserializer.deserialize_map(OrderedVisitor(PhantomData))
+    }
+}

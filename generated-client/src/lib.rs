@@ -1,1 +1,42 @@
+//! A typed client for the Agora Chat REST API, generated from `spec/*.yaml`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use agora_chat::{Client, types::CreateChatroom};
+//!
+//! let client = Client::builder()
+//!     .base_url("https://a41.chat.agora.io")
+//!     .app_key("myorg#myapp")
+//!     .app_token("<app token>")
+//!     .build()?;
+//! let created = client
+//!     .create_chatroom(&CreateChatroom::new("lobby", "Say hello", "alice").members(["bob"]))
+//!     .await?;
+//! println!("created {}", created.data.id);
+//! # Ok(()) }
+//! ```
+//!
+//! Layout: [`generated`](crate::types) code (types, validation, one method per operation)
+//! over a small hand-written runtime: [`client`](Client) (config), [`auth`] (token sources),
+//! `transport` (HTTP), [`response`] (envelope decoding), [`error`] (one error type),
+//! [`validate`] (the rules' checker).
 
+pub mod auth;
+mod client;
+pub mod error;
+pub mod operation;
+mod request;
+pub mod response;
+pub mod secret;
+mod transport;
+pub mod validate;
+
+// Formatted by prettyplease when generated; rustfmt must not reformat it.
+#[rustfmt::skip]
+mod generated;
+
+pub use client::{Client, ClientBuilder, ConfigError};
+pub use error::{ApiError, Error, RawBody};
+pub use generated::{operations, types};
+pub use response::Response;
+pub use secret::Secret;

@@ -1,0 +1,392 @@
+//! The client and its configuration: builder, app key, environment.
+
+use crate::auth::{StaticToken, TokenSource};
+use crate::request::encode_segment;
+use crate::secret::Secret;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A client for one app (`org_name#app_name`). Cheap to clone: clones share one connection
+/// pool and one token source.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub http: reqwest::Client,
+    /// `https://host/{org_name}/{app_name}`, with org and app percent-encoded.
+    pub api_root: reqwest::Url,
+    pub tokens: Arc<dyn TokenSource>,
+    pub validate: bool,
+    pub max_response_bytes: usize,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_root", &self.inner.api_root.as_str())
+            .field("tokens", &self.inner.tokens)
+            .field("validate", &self.inner.validate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Configures a client from the environment:
+    /// `AGORA_CHAT_BASE_URL`; `AGORA_CHAT_APP_KEY` (`org#app`) or `AGORA_CHAT_ORG_NAME` +
+    /// `AGORA_CHAT_APP_NAME`; `AGORA_CHAT_APP_TOKEN`; and `AGORA_CHAT_ALLOW_HTTP=1` to allow a
+    /// plain-HTTP base URL (local servers only).
+    pub fn from_env() -> Result<Client, ConfigError> {
+        ClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
+    }
+
+    /// The root every path is appended to: `{base_url}/{org_name}/{app_name}`.
+    pub fn api_root(&self) -> &str {
+        self.inner.api_root.as_str()
+    }
+
+    /// Whether requests are validated before they are sent (on by default).
+    pub fn validates_requests(&self) -> bool {
+        self.inner.validate
+    }
+}
+
+/// Builds a [`Client`]. Required: a base URL, the org and app names, and a token.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    app_key: Option<String>,
+    org_name: Option<String>,
+    app_name: Option<String>,
+    tokens: Option<Arc<dyn TokenSource>>,
+    allow_http: bool,
+    validate: bool,
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_response_bytes: usize,
+    http: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: None,
+            app_key: None,
+            org_name: None,
+            app_name: None,
+            tokens: None,
+            allow_http: false,
+            validate: true,
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 32 * 1024 * 1024,
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// E.g. `https://a41.chat.agora.io` (no org or app in it).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// `org_name#app_name`, as shown in the console.
+    pub fn app_key(mut self, app_key: impl Into<String>) -> Self {
+        self.app_key = Some(app_key.into());
+        self
+    }
+
+    pub fn org_name(mut self, org_name: impl Into<String>) -> Self {
+        self.org_name = Some(org_name.into());
+        self
+    }
+
+    pub fn app_name(mut self, app_name: impl Into<String>) -> Self {
+        self.app_name = Some(app_name.into());
+        self
+    }
+
+    /// A fixed app token.
+    pub fn app_token(self, token: impl Into<Secret>) -> Self {
+        self.token_source(StaticToken::new(token))
+    }
+
+    /// Any source of tokens (minting, caching, a secrets manager...).
+    pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
+        self.tokens = Some(Arc::new(source));
+        self
+    }
+
+    /// Allows a plain `http://` base URL, for local servers such as the emulator.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Switches request validation off, e.g. to see what the service itself answers.
+    pub fn validate_requests(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time limit of one request, from sending to the end of the response body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (32 MiB by default).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Uses this `reqwest` client (its timeouts and TLS settings) instead of building one.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let (org, app) = self.org_and_app()?;
+        let base = parse_base_url(self.base_url.as_deref(), self.allow_http)?;
+        let api_root = api_root(&base, &org, &app)?;
+        let tokens = self.tokens.ok_or(ConfigError::MissingToken)?;
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                crate::transport::build_http(self.connect_timeout, self.timeout, self.allow_http)
+                    .map_err(ConfigError::HttpClient)?
+            }
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                api_root,
+                tokens,
+                validate: self.validate,
+                max_response_bytes: self.max_response_bytes,
+            }),
+        })
+    }
+
+    fn org_and_app(&self) -> Result<(String, String), ConfigError> {
+        let (org, app) = match (&self.app_key, &self.org_name, &self.app_name) {
+            (Some(key), None, None) => split_app_key(key)?,
+            (None, Some(org), Some(app)) => (org.clone(), app.clone()),
+            (None, _, _) => return Err(ConfigError::MissingApp),
+            (Some(_), _, _) => return Err(ConfigError::ConflictingApp),
+        };
+        check_name("org_name", &org)?;
+        check_name("app_name", &app)?;
+        Ok((org, app))
+    }
+
+    /// The builder the environment describes (see [`Client::from_env`]).
+    pub(crate) fn from_vars(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<ClientBuilder, ConfigError> {
+        let mut builder = Client::builder();
+        builder.base_url =
+            Some(var("AGORA_CHAT_BASE_URL").ok_or(ConfigError::MissingEnv("AGORA_CHAT_BASE_URL"))?);
+        builder.app_key = var("AGORA_CHAT_APP_KEY");
+        builder.org_name = var("AGORA_CHAT_ORG_NAME");
+        builder.app_name = var("AGORA_CHAT_APP_NAME");
+        let token =
+            var("AGORA_CHAT_APP_TOKEN").ok_or(ConfigError::MissingEnv("AGORA_CHAT_APP_TOKEN"))?;
+        builder.allow_http = match var("AGORA_CHAT_ALLOW_HTTP").as_deref() {
+            None | Some("" | "0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(_) => {
+                return Err(ConfigError::InvalidEnv {
+                    var: "AGORA_CHAT_ALLOW_HTTP",
+                    expected: "1, true, 0 or false",
+                });
+            }
+        };
+        Ok(builder.app_token(token))
+    }
+}
+
+fn split_app_key(key: &str) -> Result<(String, String), ConfigError> {
+    match key.split_once('#') {
+        Some((org, app)) if !org.is_empty() && !app.is_empty() && !app.contains('#') => {
+            Ok((org.to_owned(), app.to_owned()))
+        }
+        _ => Err(ConfigError::InvalidAppKey),
+    }
+}
+
+fn check_name(which: &'static str, name: &str) -> Result<(), ConfigError> {
+    let bad = name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.chars().any(|c| c.is_whitespace() || c.is_control());
+    if bad {
+        Err(ConfigError::InvalidName { which })
+    } else {
+        Ok(())
+    }
+}
+
+fn parse_base_url(url: Option<&str>, allow_http: bool) -> Result<reqwest::Url, ConfigError> {
+    let url = url.ok_or(ConfigError::MissingBaseUrl)?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl(err.to_string()))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => return Err(ConfigError::InsecureBaseUrl),
+        other => {
+            return Err(ConfigError::InvalidBaseUrl(format!(
+                "unsupported scheme `{other}`"
+            )));
+        }
+    }
+    if parsed.query().is_some()
+        || parsed.fragment().is_some()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+    {
+        return Err(ConfigError::InvalidBaseUrl(
+            "must not have credentials, a query or a fragment".to_owned(),
+        ));
+    }
+    Ok(parsed)
+}
+
+fn api_root(base: &reqwest::Url, org: &str, app: &str) -> Result<reqwest::Url, ConfigError> {
+    let mut root = base.clone();
+    let prefix = base.path().trim_end_matches('/');
+    root.set_path(&format!(
+        "{prefix}/{}/{}",
+        encode_segment(org),
+        encode_segment(app)
+    ));
+    Ok(root)
+}
+
+/// Why a client could not be configured.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("no base URL: set one with `base_url` (e.g. https://a41.chat.agora.io)")]
+    MissingBaseUrl,
+    #[error("invalid base URL: {0}")]
+    InvalidBaseUrl(String),
+    #[error(
+        "the base URL is plain http://; the service is HTTPS only (use `allow_http(true)` for a local server)"
+    )]
+    InsecureBaseUrl,
+    #[error("no app: set `app_key` (org#app) or both `org_name` and `app_name`")]
+    MissingApp,
+    #[error("set either `app_key` or `org_name` + `app_name`, not both")]
+    ConflictingApp,
+    #[error("invalid app key: expected `org_name#app_name`")]
+    InvalidAppKey,
+    #[error("invalid {which}: must be non-empty, without whitespace, and not `.` or `..`")]
+    InvalidName { which: &'static str },
+    #[error("no app token: set one with `app_token` or `token_source`")]
+    MissingToken,
+    #[error("environment variable {0} is not set")]
+    MissingEnv(&'static str),
+    #[error("environment variable {var} must be {expected}")]
+    InvalidEnv {
+        var: &'static str,
+        expected: &'static str,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn builder() -> ClientBuilder {
+        Client::builder()
+            .base_url("https://a41.chat.agora.io")
+            .app_token("t")
+    }
+
+    #[test]
+    fn builds_the_api_root_from_an_app_key() {
+        let client = builder().app_key("org#app").build().expect("valid config");
+        assert_eq!(client.api_root(), "https://a41.chat.agora.io/org/app");
+        let client = builder().org_name("o r").app_name("a/b").build();
+        assert!(matches!(
+            client,
+            Err(ConfigError::InvalidName { which: "org_name" })
+        ));
+        let client = builder()
+            .org_name("org")
+            .app_name("a/b")
+            .build()
+            .expect("valid config");
+        assert_eq!(client.api_root(), "https://a41.chat.agora.io/org/a%2Fb");
+    }
+
+    #[test]
+    fn refuses_bad_configuration() {
+        let err = |b: ClientBuilder| b.build().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err(builder().app_key("orgapp")).contains("org_name#app_name"));
+        assert!(err(builder().app_key("org#")).contains("org_name#app_name"));
+        assert!(err(builder()).contains("no app"));
+        assert!(err(builder().app_key("o#a").org_name("o")).contains("not both"));
+        assert!(
+            err(builder().app_key("o#a").base_url("http://localhost:1")).contains("HTTPS only")
+        );
+        assert!(err(builder().app_key("o#a").base_url("ftp://x")).contains("unsupported scheme"));
+        assert!(err(builder().app_key("o#a").base_url("https://u:p@x")).contains("credentials"));
+        assert!(
+            err(Client::builder().base_url("https://x").app_key("o#a")).contains("no app token")
+        );
+        assert!(
+            builder()
+                .app_key("o#a")
+                .base_url("http://127.0.0.1:1")
+                .allow_http(true)
+                .build()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn reads_the_environment() {
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AGORA_CHAT_BASE_URL", "http://127.0.0.1:5757/"),
+            ("AGORA_CHAT_ORG_NAME", "demo"),
+            ("AGORA_CHAT_APP_NAME", "app"),
+            ("AGORA_CHAT_APP_TOKEN", "very-secret-token"),
+            ("AGORA_CHAT_ALLOW_HTTP", "1"),
+        ]);
+        let get = |name: &str| vars.get(name).map(|v| v.to_string());
+        let client = ClientBuilder::from_vars(get)
+            .and_then(ClientBuilder::build)
+            .expect("valid env");
+        assert_eq!(client.api_root(), "http://127.0.0.1:5757/demo/app");
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("very-secret-token"), "{debug}");
+        let missing = ClientBuilder::from_vars(|_| None)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            missing.as_deref(),
+            Some("environment variable AGORA_CHAT_BASE_URL is not set")
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! One error type for every way a call can fail, keeping everything the caller may need.
+
+use crate::auth::AuthError;
+use crate::operation::OperationMeta;
+use crate::types::{ErrorBody, ErrorCode, ResponseMeta};
+use crate::validate::ValidationError;
+use std::fmt;
+use std::time::Duration;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request breaks a rule of the spec; nothing was sent.
+    #[error("{operation}: invalid request: {source}")]
+    Validation {
+        operation: &'static str,
+        #[source]
+        source: ValidationError,
+    },
+    /// The service answered with a non-2xx status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request could not be sent or its response could not be read.
+    #[error("{operation}: transport error: {source}")]
+    Transport {
+        operation: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// No response in time.
+    #[error("{operation}: timed out: {source}")]
+    Timeout {
+        operation: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A 2xx response whose body is not the documented JSON.
+    #[error("{operation}: cannot decode the HTTP {status} response: {source}; body: {body}")]
+    Decode {
+        operation: &'static str,
+        status: u16,
+        #[source]
+        source: serde_json::Error,
+        body: RawBody,
+    },
+    /// A response body larger than the client accepts.
+    #[error("{operation}: the HTTP {status} response is larger than {limit} bytes")]
+    ResponseTooLarge {
+        operation: &'static str,
+        status: u16,
+        limit: usize,
+    },
+    /// The request body could not be serialized.
+    #[error("{operation}: cannot encode the request body: {source}")]
+    Encode {
+        operation: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The service answered 200 but reported these request fields as not applied.
+    #[error("{operation}: the service did not apply {fields:?}")]
+    NotApplied {
+        operation: &'static str,
+        fields: Vec<&'static str>,
+        meta: Box<ResponseMeta>,
+    },
+    /// No token could be had for the call.
+    #[error("{operation}: no app token: {source}")]
+    Auth {
+        operation: &'static str,
+        #[source]
+        source: AuthError,
+    },
+}
+
+impl Error {
+    pub(crate) fn validation(op: &OperationMeta, source: ValidationError) -> Self {
+        Error::Validation {
+            operation: op.id,
+            source,
+        }
+    }
+
+    /// The operation that failed.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Error::Api(api) => api.operation,
+            Error::Validation { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::Timeout { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::ResponseTooLarge { operation, .. }
+            | Error::Encode { operation, .. }
+            | Error::NotApplied { operation, .. }
+            | Error::Auth { operation, .. } => operation,
+        }
+    }
+
+    /// The service's error, when it answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The service's `error` code, when it sent one.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.api().and_then(ApiError::code)
+    }
+}
+
+/// A non-2xx answer, with every field of the service's error body kept.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    pub operation: &'static str,
+    pub status: u16,
+    /// The decoded error body; all fields `None` when the body was not that JSON.
+    pub body: ErrorBody,
+    /// The raw body (bounded), kept when it was not the service's JSON error body.
+    pub raw_body: Option<RawBody>,
+    /// The `Retry-After` header, when the service sent one.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.body.error.as_ref()
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.body.error_description.as_deref()
+    }
+
+    pub fn exception(&self) -> Option<&str> {
+        self.body.exception.as_deref()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: HTTP {}", self.operation, self.status)?;
+        if let Some(code) = self.code() {
+            write!(f, " {code}")?;
+        }
+        if let Some(description) = self.description() {
+            write!(f, ": {description}")?;
+        }
+        if let Some(raw) = &self.raw_body {
+            write!(f, "; body: {raw}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The start of a body that was not the expected JSON, kept for diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawBody {
+    /// At most [`RawBody::LIMIT`] bytes, as lossy UTF-8.
+    pub text: String,
+    /// The body's full length in bytes.
+    pub len: usize,
+}
+
+impl RawBody {
+    /// How many bytes of a body are kept.
+    pub const LIMIT: usize = 4096;
+
+    pub fn new(body: &[u8]) -> Self {
+        let kept = body.get(..Self::LIMIT).unwrap_or(body);
+        Self {
+            text: String::from_utf8_lossy(kept).into_owned(),
+            len: body.len(),
+        }
+    }
+
+    pub fn is_truncated(&self) -> bool {
+        self.len > Self::LIMIT
+    }
+}
+
+impl fmt::Display for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.len == 0 {
+            return f.write_str("(empty)");
+        }
+        write!(f, "{:?}", self.text)?;
+        if self.is_truncated() {
+            write!(f, " (first {} of {} bytes)", Self::LIMIT, self.len)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,56 @@
+//! What the runtime knows about an operation. The generator emits one [`OperationMeta`] per
+//! operation of the spec; nothing in the runtime names a specific operation.
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub(crate) fn to_http(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// How an operation pages through its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pagination {
+    None,
+    /// `limit` + `cursor`; the next cursor comes in the response metadata.
+    Cursor,
+    /// `pagenum` + `pagesize`; a short page is the last.
+    PageNumber,
+}
+
+/// Static facts about one operation, from the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OperationMeta {
+    /// The operation id, e.g. `create_chatroom`.
+    pub id: &'static str,
+    pub method: Method,
+    /// The documented path template, e.g. `/{org_name}/{app_name}/chatrooms`.
+    pub path: &'static str,
+    /// The service's documented quota for this operation, per app key.
+    pub rate_limit_per_sec: u32,
+    /// Whether repeating the request cannot apply it twice.
+    pub retry_safe: bool,
+    pub pagination: Pagination,
+}

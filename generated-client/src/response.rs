@@ -1,0 +1,274 @@
+//! Decoding responses: the success envelope into [`Response<T>`], failures into
+//! [`Error::Api`], and the tolerant decoders the generated types use.
+
+use crate::error::{ApiError, Error, RawBody};
+use crate::operation::OperationMeta;
+use crate::types::{Envelope, ErrorBody, ResponseMeta};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::time::Duration;
+
+/// A successful call: the payload and the envelope's metadata.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Response<T> {
+    pub data: T,
+    pub meta: ResponseMeta,
+    /// The HTTP status (a 2xx).
+    pub status: u16,
+}
+
+impl<T> Response<T> {
+    pub fn new(data: T, meta: ResponseMeta, status: u16) -> Self {
+        Self { data, meta, status }
+    }
+
+    /// The payload, without the metadata.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// The next page's cursor, on cursor-paginated calls; `None` on the last page.
+    pub fn cursor(&self) -> Option<&str> {
+        self.meta.cursor.as_deref()
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            data: f(self.data),
+            meta: self.meta,
+            status: self.status,
+        }
+    }
+}
+
+/// What the transport hands to decoding.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub body: bytes::Bytes,
+    pub retry_after: Option<Duration>,
+}
+
+/// Decodes a response: a 2xx into `Response<T>`, anything else into `Error::Api`.
+pub(crate) fn decode<T: DeserializeOwned>(
+    op: &'static OperationMeta,
+    raw: RawResponse,
+) -> Result<Response<T>, Error> {
+    if !(200..300).contains(&raw.status) {
+        return Err(decode_error(op, raw));
+    }
+    match serde_json::from_slice::<Envelope<T>>(&raw.body) {
+        Ok(envelope) => {
+            let (data, meta) = envelope.into_parts();
+            Ok(Response {
+                data,
+                meta,
+                status: raw.status,
+            })
+        }
+        Err(source) => Err(Error::Decode {
+            operation: op.id,
+            status: raw.status,
+            source,
+            body: RawBody::new(&raw.body),
+        }),
+    }
+}
+
+/// Keeps every field of the service's flat error body; keeps the raw body (bounded) when it
+/// is not that JSON (gateway HTML, an empty or truncated body).
+pub(crate) fn decode_error(op: &'static OperationMeta, raw: RawResponse) -> Error {
+    let (body, raw_body) = match serde_json::from_slice::<ErrorBody>(&raw.body) {
+        Ok(body) => (body, None),
+        Err(_) => (ErrorBody::default(), Some(RawBody::new(&raw.body))),
+    };
+    Error::Api(Box::new(ApiError {
+        operation: op.id,
+        status: raw.status,
+        body,
+        raw_body,
+        retry_after: raw.retry_after,
+    }))
+}
+
+/// A response struct of `bool` flags where `false` means "not applied".
+pub trait AppliedFlags {
+    /// The request fields the service reports as not applied.
+    fn not_applied(&self) -> Vec<&'static str>;
+}
+
+/// Turns a success that did not apply every field into `Error::NotApplied`, so that a
+/// partial update cannot pass unnoticed.
+pub(crate) fn ensure_applied<T: AppliedFlags>(
+    op: &'static OperationMeta,
+    response: Response<T>,
+) -> Result<Response<T>, Error> {
+    let fields = response.data.not_applied();
+    if fields.is_empty() {
+        Ok(response)
+    } else {
+        Err(Error::NotApplied {
+            operation: op.id,
+            fields,
+            meta: Box::new(response.meta),
+        })
+    }
+}
+
+/// A list the service sometimes sends as a lone object (or `null` for none).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> OneOrMany<T> {
+    pub fn into_vec(self) -> Vec<T> {
+        self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{MapAccess, SeqAccess, Visitor, value::MapAccessDeserializer};
+        use std::marker::PhantomData;
+
+        struct OneOrManyVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+            type Value = OneOrMany<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array, a single object, or null")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq)).map(OneOrMany)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(|one| OneOrMany(vec![one]))
+            }
+
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(OneOrMany(Vec::new()))
+            }
+        }
+
+        deserializer.deserialize_any(OneOrManyVisitor(PhantomData))
+    }
+}
+
+/// Decoders for values the service sends in more than one form.
+pub mod lenient {
+    use serde::Deserializer;
+    use serde::de::{Error, Unexpected, Visitor};
+    use std::fmt;
+
+    struct BoolOrString;
+
+    impl Visitor<'_> for BoolOrString {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a bool, or \"true\" or \"false\"")
+        }
+
+        fn visit_bool<E: Error>(self, value: bool) -> Result<bool, E> {
+            Ok(value)
+        }
+
+        fn visit_str<E: Error>(self, value: &str) -> Result<bool, E> {
+            match value.trim() {
+                v if v.eq_ignore_ascii_case("true") => Ok(true),
+                v if v.eq_ignore_ascii_case("false") => Ok(false),
+                _ => Err(E::invalid_value(Unexpected::Str(value), &self)),
+            }
+        }
+    }
+
+    /// A bool sent as `true` or as `"true"`.
+    pub fn bool_or_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(BoolOrString)
+    }
+
+    /// An optional bool sent as `true`, `"true"` or `null`.
+    pub fn option_bool_or_string<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<bool>, D::Error> {
+        struct OptionVisitor;
+
+        impl<'de> Visitor<'de> for OptionVisitor {
+            type Value = Option<bool>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a bool, a bool as a string, or null")
+            }
+
+            fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<Self::Value, D::Error> {
+                bool_or_string(deserializer).map(Some)
+            }
+        }
+
+        deserializer.deserialize_option(OptionVisitor)
+    }
+}
+
+/// One-key objects such as `{"owner": "u1"}`.
+pub mod one_key {
+    use serde::de::{Error, MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+    use std::fmt;
+
+    pub fn serialize<S: Serializer>(
+        key: &str,
+        value: &str,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(key, value)?;
+        map.end()
+    }
+
+    /// The single (key, value) pair of the object; none or several keys are an error.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<(String, String), D::Error> {
+        struct OneKeyVisitor;
+
+        impl<'de> Visitor<'de> for OneKeyVisitor {
+            type Value = (String, String);
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object with exactly one key")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let entry: (String, String) = map
+                    .next_entry()?
+                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(A::Error::invalid_length(2, &self));
+                }
+                Ok(entry)
+            }
+        }
+
+        deserializer.deserialize_map(OneKeyVisitor)
+    }
+}

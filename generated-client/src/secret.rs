@@ -1,0 +1,97 @@
+//! A string that must never reach logs: app certificates, minted tokens.
+//!
+//! [`Secret`] redacts itself in `Debug` and `Display`; [`Secret::expose`] is the only
+//! way to read the value, so every read is visible at the call site.
+
+use std::fmt;
+
+/// A redacting wrapper around a sensitive string.
+///
+/// `Debug` prints `Secret(***)` and `Display` prints `***`. Equality is compared in
+/// constant time with respect to the contents (the length is not hidden).
+/// The value is not zeroized on drop.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a sensitive value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// Returns the sensitive value. Keep the result out of logs and error messages.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for Secret {}
+
+/// Compares without an early exit so the time taken does not reveal where the
+/// first differing byte is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // black_box keeps the optimiser from turning the fold back into an early exit.
+    std::hint::black_box(diff) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_are_redacted() {
+        let secret = Secret::from("5CFd2fd1755d40ecb72977518be15d3b");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        assert_eq!(format!("{secret}"), "***");
+        assert_eq!(format!("{secret:#?}"), "Secret(***)");
+        assert_eq!(secret.expose(), "5CFd2fd1755d40ecb72977518be15d3b");
+    }
+
+    #[test]
+    fn equality_compares_contents() {
+        assert_eq!(Secret::from("abc"), Secret::from(String::from("abc")));
+        assert_ne!(Secret::from("abc"), Secret::from("abd"));
+        assert_ne!(Secret::from("abc"), Secret::from("abcd"));
+        assert_eq!(Secret::default(), Secret::new(""));
+    }
+
+    #[test]
+    fn clone_keeps_value() {
+        let secret = Secret::new("value");
+        assert_eq!(secret.clone().expose(), "value");
+    }
+}

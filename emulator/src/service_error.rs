@@ -1,0 +1,155 @@
+//! The service's flat error bodies, with the status, `error` code and Java
+//! exception name the real service uses for each case.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::wire::ErrorBody;
+
+const INVALID_PARAMETER: &str = "com.easemob.group.exception.InvalidParameterException";
+const JSON_PARSE: &str = "org.codehaus.jackson.JsonParseException";
+const SECURITY: &str = "org.apache.usergrid.rest.exceptions.SecurityException";
+const EASEMOB_SECURITY: &str = "com.easemob.im.exceptions.EasemobSecurityException";
+const EXCEED_LIMIT: &str = "com.easemob.group.exception.ExceedLimitException";
+const SERVICE_NOT_FOUND: &str =
+    "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException";
+const RESOURCE_NOT_FOUND: &str = "com.easemob.group.exception.ResourceNotFoundException";
+const ORG_APP_NOT_FOUND: &str =
+    "org.apache.usergrid.rest.exceptions.OrganizationApplicationNotFoundException";
+const WEB_APPLICATION: &str = "javax.ws.rs.WebApplicationException";
+
+/// One failed request, rendered as the service's flat JSON error body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    pub status: StatusCode,
+    pub error: &'static str,
+    pub exception: &'static str,
+    pub description: String,
+}
+
+impl ServiceError {
+    fn new(status: StatusCode, error: &'static str, exception: &'static str, d: String) -> Self {
+        Self {
+            status,
+            error,
+            exception,
+            description: d,
+        }
+    }
+
+    /// 400: a value is malformed, out of range, of the wrong type, missing, or unknown.
+    pub fn invalid_parameter(description: impl Into<String>) -> Self {
+        let d = description.into();
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            INVALID_PARAMETER,
+            d,
+        )
+    }
+
+    /// 400: the body is not JSON at all.
+    pub fn json_parse(description: impl Into<String>) -> Self {
+        let d = description.into();
+        Self::new(StatusCode::BAD_REQUEST, "json_parse", JSON_PARSE, d)
+    }
+
+    /// 401: no bearer token was sent.
+    pub fn unauthorized() -> Self {
+        let d = "Unable to authenticate due to missing access token".to_owned();
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", SECURITY, d)
+    }
+
+    /// 401: a bearer token was sent but is not valid for this app.
+    pub fn bad_access_token() -> Self {
+        let d = "Unable to authenticate due to corrupt access token".to_owned();
+        let s = StatusCode::UNAUTHORIZED;
+        Self::new(s, "auth_bad_access_token", EASEMOB_SECURITY, d)
+    }
+
+    /// 403: a documented limit would be exceeded.
+    pub fn exceed_limit(description: impl Into<String>) -> Self {
+        let d = description.into();
+        Self::new(StatusCode::FORBIDDEN, "exceed_limit", EXCEED_LIMIT, d)
+    }
+
+    /// 404: no chatroom (or no route) matches.
+    pub fn service_resource_not_found() -> Self {
+        let d = "Service resource not found".to_owned();
+        let code = "service_resource_not_found";
+        Self::new(StatusCode::NOT_FOUND, code, SERVICE_NOT_FOUND, d)
+    }
+
+    /// 404: a user does not exist (strict mode).
+    pub fn user_not_found(username: &str) -> Self {
+        let d = format!("username {username} doesn't exist!");
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "resource_not_found",
+            RESOURCE_NOT_FOUND,
+            d,
+        )
+    }
+
+    /// 404: the path does not start with this emulator's `/{org}/{app}`.
+    pub fn org_app_not_found(org: &str, app: &str, path: &str) -> Self {
+        let uri = path.trim_start_matches('/');
+        let d = format!("Could not find application for {org}/{app} from URI: {uri}");
+        let code = "organization_application_not_found";
+        Self::new(StatusCode::NOT_FOUND, code, ORG_APP_NOT_FOUND, d)
+    }
+
+    /// 405: the path exists but not for this method.
+    pub fn method_not_allowed() -> Self {
+        Self::web_application(StatusCode::METHOD_NOT_ALLOWED)
+    }
+
+    /// 413: the body is larger than the service accepts.
+    pub fn payload_too_large() -> Self {
+        Self::web_application(StatusCode::PAYLOAD_TOO_LARGE)
+    }
+
+    /// 415: POST or PUT without `Content-Type: application/json`.
+    pub fn unsupported_media_type() -> Self {
+        Self::web_application(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+    }
+
+    // The service's JAX-RS layer reports HTTP-level failures this way.
+    fn web_application(status: StatusCode) -> Self {
+        let reason = status.canonical_reason().unwrap_or("Error");
+        let d = format!("HTTP {} {reason}", status.as_u16());
+        Self::new(status, "web_application", WEB_APPLICATION, d)
+    }
+
+    /// The flat body this error renders as.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.error.to_owned(),
+            exception: self.exception.to_owned(),
+            timestamp: crate::now_ms(),
+            duration: 0,
+            error_description: self.description.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ServiceError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body())).into_response()
+    }
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.error,
+            self.description
+        )
+    }
+}
+
+impl std::error::Error for ServiceError {}

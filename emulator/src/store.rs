@@ -1,0 +1,359 @@
+//! The emulator's state: every read and write happens under one lock, so
+//! concurrent requests can neither lose nor duplicate a write.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::service_error::ServiceError;
+use crate::validate::MAXUSERS_DEFAULT;
+use crate::wire::{
+    Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, JoinedChatroom,
+    UpdateChatroom, UpdateResult,
+};
+
+/// The first id handed out; ids then grow by one per create, like the
+/// service's digit-string ids.
+pub const FIRST_ID: u64 = 66_213_271_109_633;
+
+/// All chatrooms and users of one app.
+#[derive(Debug)]
+pub struct Store {
+    inner: Mutex<Inner>,
+    /// `Some` in strict mode: only these (lowercase) users exist.
+    strict: Option<HashSet<String>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    next_id: u64,
+    // Keyed by id, so id order is creation order and paging by id is stable.
+    rooms: BTreeMap<u64, Room>,
+    users: HashSet<String>,
+    // Rooms per user; joining only happens at creation, so id order is join order.
+    joined: HashMap<String, BTreeSet<u64>>,
+}
+
+#[derive(Debug, Clone)]
+struct Room {
+    name: String,
+    description: String,
+    owner: String,
+    members: Vec<String>,
+    maxusers: u32,
+    custom: String,
+    created: i64,
+}
+
+/// One page of the chatroom list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub items: Vec<ChatroomSummary>,
+    /// The last id of this page when older rooms remain.
+    pub next: Option<u64>,
+}
+
+impl Store {
+    /// An empty store; `strict_users` switches on strict mode.
+    pub fn new(strict_users: Option<Vec<String>>) -> Self {
+        let strict = strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
+        let inner = Inner {
+            next_id: FIRST_ID,
+            rooms: BTreeMap::new(),
+            users: HashSet::new(),
+            joined: HashMap::new(),
+        };
+        Self {
+            inner: Mutex::new(inner),
+            strict,
+        }
+    }
+
+    // Nothing panics while the lock is held, but a poisoned lock must not
+    // take the server down either.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Fails with 404 `resource_not_found` for a user strict mode does not know.
+    pub fn require_user(&self, username: &str) -> Result<(), ServiceError> {
+        match &self.strict {
+            Some(users) if !users.contains(username) => Err(ServiceError::user_not_found(username)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Creates a room from an already checked request.
+    pub fn create(&self, req: &CreateChatroom, now: i64) -> Result<ChatroomId, ServiceError> {
+        let owner = req.owner.to_ascii_lowercase();
+        let members = members_of(&owner, req.members.as_deref().unwrap_or_default());
+        self.require_user(&owner)?;
+        members.iter().try_for_each(|m| self.require_user(m))?;
+        let room = Room {
+            name: req.name.clone(),
+            description: req.description.clone(),
+            owner,
+            members,
+            maxusers: req.maxusers.unwrap_or(MAXUSERS_DEFAULT),
+            custom: req.custom.clone().unwrap_or_default(),
+            created: now,
+        };
+        Ok(ChatroomId(self.lock().insert(room).to_string()))
+    }
+
+    /// Up to `limit` rooms older than `before` (all rooms when `None`), newest first.
+    pub fn list(&self, limit: usize, before: Option<u64>) -> Page {
+        let inner = self.lock();
+        let mut older = inner.rooms.range(..before.unwrap_or(u64::MAX)).rev();
+        let page: Vec<(&u64, &Room)> = older.by_ref().take(limit).collect();
+        let more = older.next().is_some();
+        Page {
+            next: page.last().map(|(id, _)| **id).filter(|_| more),
+            items: page.into_iter().map(|(id, r)| r.summary(*id)).collect(),
+        }
+    }
+
+    /// The rooms `username` is in, most recently joined first, after skipping `skip`.
+    pub fn joined(&self, username: &str, skip: usize, take: usize) -> Vec<JoinedChatroom> {
+        let inner = self.lock();
+        let Some(ids) = inner.joined.get(username) else {
+            return Vec::new();
+        };
+        let rooms = ids.iter().rev().skip(skip).take(take);
+        let found = rooms.filter_map(|id| inner.rooms.get(id).map(|r| (id, r)));
+        found.map(|(id, r)| r.joined(*id)).collect()
+    }
+
+    /// Details of the rooms among `ids` that exist, in the order given.
+    pub fn details(&self, ids: &[u64]) -> Vec<ChatroomDetail> {
+        let inner = self.lock();
+        let found = ids
+            .iter()
+            .filter_map(|id| inner.rooms.get(id).map(|r| (id, r)));
+        found.map(|(id, r)| r.detail(*id)).collect()
+    }
+
+    /// Applies an already checked update.
+    pub fn update(&self, id: u64, req: &UpdateChatroom) -> Result<UpdateResult, ServiceError> {
+        let mut inner = self.lock();
+        let room = inner
+            .rooms
+            .get_mut(&id)
+            .ok_or_else(ServiceError::service_resource_not_found)?;
+        Ok(room.apply(req))
+    }
+
+    /// Removes a room and every user's membership of it.
+    pub fn delete(&self, id: u64) -> Result<(), ServiceError> {
+        let mut inner = self.lock();
+        let room = inner
+            .rooms
+            .remove(&id)
+            .ok_or_else(ServiceError::service_resource_not_found)?;
+        for user in room.affiliations() {
+            if let Some(ids) = inner.joined.get_mut(user) {
+                ids.remove(&id);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many rooms exist.
+    pub fn count(&self) -> usize {
+        self.lock().rooms.len()
+    }
+
+    /// Every room id, oldest first.
+    pub fn ids(&self) -> Vec<ChatroomId> {
+        let inner = self.lock();
+        inner
+            .rooms
+            .keys()
+            .map(|id| ChatroomId(id.to_string()))
+            .collect()
+    }
+}
+
+impl Inner {
+    fn insert(&mut self, room: Room) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        for user in room.affiliations() {
+            self.users.insert(user.clone());
+            self.joined.entry(user.clone()).or_default().insert(id);
+        }
+        self.rooms.insert(id, room);
+        id
+    }
+}
+
+// Lowercased, deduplicated members without the owner, in request order.
+fn members_of(owner: &str, members: &[String]) -> Vec<String> {
+    let mut seen = HashSet::from([owner.to_owned()]);
+    let lower = members.iter().map(|m| m.to_ascii_lowercase());
+    lower.filter(|m| seen.insert(m.clone())).collect()
+}
+
+impl Room {
+    fn affiliations(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.owner).chain(&self.members)
+    }
+
+    fn count(&self) -> u32 {
+        u32::try_from(1 + self.members.len()).unwrap_or(u32::MAX)
+    }
+
+    fn summary(&self, id: u64) -> ChatroomSummary {
+        ChatroomSummary {
+            id: ChatroomId(id.to_string()),
+            name: self.name.clone(),
+            owner: Some(self.owner.clone()),
+            affiliations_count: Some(self.count()),
+            disabled: Some(false),
+        }
+    }
+
+    fn joined(&self, id: u64) -> JoinedChatroom {
+        JoinedChatroom {
+            id: ChatroomId(id.to_string()),
+            name: self.name.clone(),
+            disabled: Some(false),
+        }
+    }
+
+    fn detail(&self, id: u64) -> ChatroomDetail {
+        let members = self.members.iter().cloned().map(Affiliation::Member);
+        ChatroomDetail {
+            id: ChatroomId(id.to_string()),
+            name: self.name.clone(),
+            description: Some(self.description.clone()),
+            membersonly: Some(false),
+            allowinvites: Some(false),
+            maxusers: Some(self.maxusers),
+            owner: Some(self.owner.clone()),
+            created: Some(self.created),
+            custom: Some(self.custom.clone()),
+            affiliations_count: Some(self.count()),
+            affiliations: std::iter::once(Affiliation::Owner(self.owner.clone()))
+                .chain(members)
+                .collect(),
+            public: Some(true),
+            mute: None,
+            invite_need_confirm: None,
+        }
+    }
+
+    // A maxusers below the current member count is refused (false), the
+    // other fields still apply, as the service reports per field.
+    fn apply(&mut self, req: &UpdateChatroom) -> UpdateResult {
+        if let Some(name) = &req.name {
+            self.name.clone_from(name);
+        }
+        if let Some(description) = &req.description {
+            self.description.clone_from(description);
+        }
+        let count = self.count();
+        let maxusers = req.maxusers.map(|m| {
+            let fits = m >= count;
+            if fits {
+                self.maxusers = m;
+            }
+            fits
+        });
+        UpdateResult {
+            groupname: req.name.as_ref().map(|_| true),
+            description: req.description.as_ref().map(|_| true),
+            maxusers,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(owner: &str, members: &[&str]) -> CreateChatroom {
+        CreateChatroom {
+            name: "room".into(),
+            description: "d".into(),
+            owner: owner.into(),
+            maxusers: None,
+            members: Some(members.iter().map(|m| (*m).to_owned()).collect()),
+            custom: None,
+        }
+    }
+
+    #[test]
+    fn affiliations_are_deduplicated_and_lowercased() {
+        let store = Store::new(None);
+        let r = req("Alice", &["bob", "BOB", "alice"]);
+        let id = store.create(&r, 1).map(|i| i.0);
+        assert_eq!(id.as_deref(), Ok("66213271109633"));
+        let d = store.details(&[FIRST_ID]);
+        let want = vec![
+            Affiliation::Owner("alice".into()),
+            Affiliation::Member("bob".into()),
+        ];
+        assert_eq!(d[0].affiliations, want);
+        assert_eq!(d[0].affiliations_count, Some(2));
+    }
+
+    #[test]
+    fn list_pages_by_id() {
+        let store = Store::new(None);
+        for _ in 0..5 {
+            assert!(store.create(&req("a", &["b"]), 1).is_ok());
+        }
+        let first = store.list(2, None);
+        assert_eq!(first.next, Some(FIRST_ID + 3));
+        assert!(store.create(&req("a", &["b"]), 1).is_ok());
+        let second = store.list(2, first.next);
+        let ids: Vec<_> = second.items.iter().map(|s| s.id.0.clone()).collect();
+        assert_eq!(
+            ids,
+            [(FIRST_ID + 2).to_string(), (FIRST_ID + 1).to_string()]
+        );
+        assert_eq!(store.list(2, second.next).next, None);
+    }
+
+    #[test]
+    fn maxusers_below_count_is_not_applied() {
+        let store = Store::new(None);
+        assert!(store.create(&req("a", &["b", "c"]), 1).is_ok());
+        let update = UpdateChatroom {
+            name: Some("x".into()),
+            description: None,
+            maxusers: Some(2),
+        };
+        let result = store.update(FIRST_ID, &update);
+        let want = UpdateResult {
+            groupname: Some(true),
+            description: None,
+            maxusers: Some(false),
+        };
+        assert_eq!(result, Ok(want));
+        assert_eq!(
+            store.details(&[FIRST_ID])[0].maxusers,
+            Some(MAXUSERS_DEFAULT)
+        );
+    }
+
+    #[test]
+    fn delete_leaves_memberships() {
+        let store = Store::new(None);
+        assert!(store.create(&req("a", &["b"]), 1).is_ok());
+        assert_eq!(store.joined("b", 0, 10).len(), 1);
+        assert!(store.delete(FIRST_ID).is_ok());
+        assert!(store.joined("b", 0, 10).is_empty());
+        assert!(store.delete(FIRST_ID).is_err());
+    }
+
+    #[test]
+    fn strict_mode_rejects_unknown_users() {
+        let store = Store::new(Some(vec!["Alice".into()]));
+        let err = store
+            .create(&req("alice", &["bob"]), 1)
+            .map_err(|e| e.error);
+        assert_eq!(err, Err("resource_not_found"));
+        assert_eq!(store.count(), 0);
+    }
+}

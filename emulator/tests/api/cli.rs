@@ -1,0 +1,102 @@
+//! The binary: help, argument errors, request logging and Ctrl-C.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::reply;
+
+const BIN: &str = env!("CARGO_BIN_EXE_agora-chat-emulator");
+
+#[test]
+fn help_exits_zero_and_bad_arguments_exit_two() {
+    let help = Command::new(BIN).arg("--help").output().expect("runs");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--users"));
+    let bad = Command::new(BIN)
+        .args(["--port", "nope"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("invalid value 'nope' for --port"), "{err}");
+}
+
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawns");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Server { child, lines }
+    }
+
+    fn line(&self) -> String {
+        let wait = || self.lines.recv_timeout(Duration::from_secs(10));
+        tokio::task::block_in_place(wait).expect("a line on stderr")
+    }
+
+    fn interrupt_and_wait(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_logs_each_request_and_stops_on_ctrl_c() {
+    let mut server = Server::start(&["--port", "0", "--token", "t", "--users", "alice"]);
+    let banner = server.line();
+    let api = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {banner}"))
+        .to_owned();
+    assert!(api.ends_with("/demo/demo"), "{banner}");
+    let http = reqwest::Client::new();
+    let r = reply(
+        http.get(format!("{api}/users/bob/joined_chatrooms"))
+            .bearer_auth("t"),
+    )
+    .await;
+    assert_eq!(r.status, 404, "strict mode from --users");
+    let log = server.line();
+    let fields: Vec<&str> = log.split_whitespace().collect();
+    assert_eq!(
+        fields[..3],
+        ["GET", "/demo/demo/users/bob/joined_chatrooms", "404"],
+        "{log}"
+    );
+    assert!(fields[3].ends_with("ms"), "{log}");
+    assert!(server.interrupt_and_wait(), "clean exit on SIGINT");
+}

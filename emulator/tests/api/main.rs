@@ -1,0 +1,10 @@
+//! Drives the emulator over real HTTP on loopback with raw requests.
+//! One test binary with modules, so the suite links once.
+
+mod cli;
+mod common;
+mod concurrency;
+mod errors;
+mod lifecycle;
+mod paging;
+mod shapes;

@@ -31,6 +31,7 @@ pub fn describe_rules(rules: &Rules, ty: &Ty) -> Vec<String> {
     let mut out = Vec::new();
     match (rules.min_chars, rules.max_chars) {
         (Some(min), Some(max)) => out.push(format!("{min} to {max} characters")),
+        (Some(1), None) => out.push("not empty".to_owned()),
         (Some(min), None) => out.push(format!("at least {min} characters")),
         (None, Some(max)) => out.push(format!("at most {max} characters")),
         (None, None) => {}

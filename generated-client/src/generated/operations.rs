@@ -80,7 +80,7 @@ pub struct ListChatroomsQuery {
     pub limit: Option<u32>,
     /// The `cursor` of the previous page's response; absent for the first page.
     ///
-    /// Validated: at least 1 characters.
+    /// Validated: not empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
@@ -284,7 +284,7 @@ impl crate::Client {
     /// `GET /{org_name}/{app_name}/chatrooms/{chatroom_ids}` (source section: “查询指定聊天室详情”).
     ///
     /// # Parameters
-    /// - `chatroom_ids`: The chatroom ids, 1 to 100; sent joined by `,` (escaped as `%2C`). Validated: 1 to 100 items; each item: at least 1 characters.
+    /// - `chatroom_ids`: The chatroom ids, 1 to 100; sent joined by `,` (escaped as `%2C`). Validated: 1 to 100 items; each item: not empty.
     ///
     /// # Limits
     /// Rate limit: 100 requests per second per app key. Safe to retry.
@@ -329,7 +329,7 @@ impl crate::Client {
     /// `PUT /{org_name}/{app_name}/chatrooms/{chatroom_id}` (source section: “修改聊天室信息”).
     ///
     /// # Parameters
-    /// - `chatroom_id`: The chatroom to change. Validated: at least 1 characters.
+    /// - `chatroom_id`: The chatroom to change. Validated: not empty.
     /// - `body`: [`UpdateChatroom`].
     ///
     /// # Limits
@@ -371,7 +371,7 @@ impl crate::Client {
     /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}` (source section: “删除聊天室”).
     ///
     /// # Parameters
-    /// - `chatroom_id`: The chatroom to delete. Validated: at least 1 characters.
+    /// - `chatroom_id`: The chatroom to delete. Validated: not empty.
     ///
     /// # Limits
     /// Rate limit: 100 requests per second per app key. Safe to retry.

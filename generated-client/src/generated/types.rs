@@ -337,9 +337,9 @@ impl PartialEq<&str> for ChatroomId {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CreateChatroom {
-    /// Chatroom name, at most 128 characters.
+    /// Chatroom name, 1 to 128 characters.
     ///
-    /// Validated: at most 128 characters.
+    /// Validated: 1 to 128 characters.
     pub name: String,
     /// Chatroom description, at most 512 characters.
     ///
@@ -733,9 +733,9 @@ impl<'de> serde::Deserialize<'de> for Affiliation {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct UpdateChatroom {
-    /// New name, at most 128 characters, without `/`.
+    /// New name, 1 to 128 characters, without `/`.
     ///
-    /// Validated: at most 128 characters; must not contain any of `/`.
+    /// Validated: 1 to 128 characters; must not contain any of `/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// New description, at most 512 characters, without `/`.

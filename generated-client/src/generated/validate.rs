@@ -7,7 +7,7 @@ impl crate::validate::Validate for CreateChatroom {
     fn check(&self, checker: &mut crate::validate::Checker) {
         {
             let value = &self.name;
-            checker.chars("name", AsRef::<str>::as_ref(value), None, Some(128u32));
+            checker.chars("name", AsRef::<str>::as_ref(value), Some(1u32), Some(128u32));
         }
         {
             let value = &self.description;
@@ -46,7 +46,7 @@ impl crate::validate::Validate for CreateChatroom {
 impl crate::validate::Validate for UpdateChatroom {
     fn check(&self, checker: &mut crate::validate::Checker) {
         if let Some(value) = &self.name {
-            checker.chars("name", AsRef::<str>::as_ref(value), None, Some(128u32));
+            checker.chars("name", AsRef::<str>::as_ref(value), Some(1u32), Some(128u32));
             checker.forbid_chars("name", AsRef::<str>::as_ref(value), "/");
         }
         if let Some(value) = &self.description {

@@ -1,6 +1,6 @@
 //! The client and its configuration: builder, app key, environment.
 
-use crate::auth::{StaticToken, TokenSource};
+use crate::auth::{AppCredentials, AuthError, ClientCredentials, StaticToken, TokenSource};
 use crate::request::encode_segment;
 use crate::secret::Secret;
 use std::fmt;
@@ -41,7 +41,8 @@ impl Client {
     /// Configures a client from the environment:
     /// `AGORA_CHAT_BASE_URL`; `AGORA_CHAT_APP_KEY` (`org#app`) or `AGORA_CHAT_ORG_NAME` +
     /// `AGORA_CHAT_APP_NAME`; `AGORA_CHAT_APP_TOKEN`; and `AGORA_CHAT_ALLOW_HTTP=1` to allow a
-    /// plain-HTTP base URL (local servers only).
+    /// plain-HTTP base URL (local servers only). Instead of a fixed token,
+    /// `AGORA_CHAT_APP_ID` + `AGORA_CHAT_APP_CERTIFICATE` mint app tokens locally.
     pub fn from_env() -> Result<Client, ConfigError> {
         ClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
     }
@@ -57,6 +58,14 @@ impl Client {
     }
 }
 
+/// How the client gets its tokens; resolved in `build`, which has the HTTP client.
+#[derive(Debug)]
+enum Tokens {
+    Source(Arc<dyn TokenSource>),
+    App(AppCredentials),
+    Client(ClientCredentials),
+}
+
 /// Builds a [`Client`]. Required: a base URL, the org and app names, and a token.
 #[derive(Debug)]
 pub struct ClientBuilder {
@@ -64,7 +73,7 @@ pub struct ClientBuilder {
     app_key: Option<String>,
     org_name: Option<String>,
     app_name: Option<String>,
-    tokens: Option<Arc<dyn TokenSource>>,
+    tokens: Option<Tokens>,
     allow_http: bool,
     validate: bool,
     connect_timeout: Duration,
@@ -119,9 +128,21 @@ impl ClientBuilder {
         self.token_source(StaticToken::new(token))
     }
 
-    /// Any source of tokens (minting, caching, a secrets manager...).
+    /// App ID + App Certificate: tokens are minted locally and refreshed before expiry.
+    pub fn app_credentials(mut self, credentials: AppCredentials) -> Self {
+        self.tokens = Some(Tokens::App(credentials));
+        self
+    }
+
+    /// A client id + secret, exchanged at `{base_url}/{org_name}/{app_name}/token`.
+    pub fn client_credentials(mut self, credentials: ClientCredentials) -> Self {
+        self.tokens = Some(Tokens::Client(credentials));
+        self
+    }
+
+    /// Any source of tokens (a secrets manager, a shared cache...).
     pub fn token_source(mut self, source: impl TokenSource + 'static) -> Self {
-        self.tokens = Some(Arc::new(source));
+        self.tokens = Some(Tokens::Source(Arc::new(source)));
         self
     }
 
@@ -164,12 +185,24 @@ impl ClientBuilder {
         let (org, app) = self.org_and_app()?;
         let base = parse_base_url(self.base_url.as_deref(), self.allow_http)?;
         let api_root = api_root(&base, &org, &app)?;
-        let tokens = self.tokens.ok_or(ConfigError::MissingToken)?;
         let http = match self.http {
             Some(http) => http,
             None => {
                 crate::transport::build_http(self.connect_timeout, self.timeout, self.allow_http)
                     .map_err(ConfigError::HttpClient)?
+            }
+        };
+        let tokens: Arc<dyn TokenSource> = match self.tokens.ok_or(ConfigError::MissingToken)? {
+            Tokens::Source(source) => source,
+            Tokens::App(credentials) => Arc::new(
+                credentials
+                    .into_source()
+                    .map_err(ConfigError::Credentials)?,
+            ),
+            Tokens::Client(credentials) => {
+                let mut token_url = api_root.clone();
+                token_url.set_path(&format!("{}/token", api_root.path()));
+                Arc::new(credentials.into_source(http.clone(), token_url))
             }
         };
         Ok(Client {
@@ -205,8 +238,6 @@ impl ClientBuilder {
         builder.app_key = var("AGORA_CHAT_APP_KEY");
         builder.org_name = var("AGORA_CHAT_ORG_NAME");
         builder.app_name = var("AGORA_CHAT_APP_NAME");
-        let token =
-            var("AGORA_CHAT_APP_TOKEN").ok_or(ConfigError::MissingEnv("AGORA_CHAT_APP_TOKEN"))?;
         builder.allow_http = match var("AGORA_CHAT_ALLOW_HTTP").as_deref() {
             None | Some("" | "0" | "false") => false,
             Some("1" | "true") => true,
@@ -217,7 +248,25 @@ impl ClientBuilder {
                 });
             }
         };
-        Ok(builder.app_token(token))
+        builder.tokens = Some(tokens_from_vars(&var)?);
+        Ok(builder)
+    }
+}
+
+/// A fixed token wins; otherwise App ID + App Certificate.
+fn tokens_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Tokens, ConfigError> {
+    if let Some(token) = var("AGORA_CHAT_APP_TOKEN") {
+        return Ok(Tokens::Source(Arc::new(StaticToken::new(token))));
+    }
+    match (var("AGORA_CHAT_APP_ID"), var("AGORA_CHAT_APP_CERTIFICATE")) {
+        (Some(app_id), Some(certificate)) => {
+            Ok(Tokens::App(AppCredentials::new(app_id, certificate)))
+        }
+        (Some(_), None) => Err(ConfigError::MissingEnv("AGORA_CHAT_APP_CERTIFICATE")),
+        (None, Some(_)) => Err(ConfigError::MissingEnv("AGORA_CHAT_APP_ID")),
+        (None, None) => Err(ConfigError::MissingEnv(
+            "AGORA_CHAT_APP_TOKEN (or AGORA_CHAT_APP_ID + AGORA_CHAT_APP_CERTIFICATE)",
+        )),
     }
 }
 
@@ -299,8 +348,12 @@ pub enum ConfigError {
     InvalidAppKey,
     #[error("invalid {which}: must be non-empty, without whitespace, and not `.` or `..`")]
     InvalidName { which: &'static str },
-    #[error("no app token: set one with `app_token` or `token_source`")]
+    #[error(
+        "no credentials: set `app_token`, `app_credentials`, `client_credentials` or `token_source`"
+    )]
     MissingToken,
+    #[error("invalid credentials: {0}")]
+    Credentials(#[source] AuthError),
     #[error("environment variable {0} is not set")]
     MissingEnv(&'static str),
     #[error("environment variable {var} must be {expected}")]
@@ -353,7 +406,7 @@ mod tests {
         assert!(err(builder().app_key("o#a").base_url("ftp://x")).contains("unsupported scheme"));
         assert!(err(builder().app_key("o#a").base_url("https://u:p@x")).contains("credentials"));
         assert!(
-            err(Client::builder().base_url("https://x").app_key("o#a")).contains("no app token")
+            err(Client::builder().base_url("https://x").app_key("o#a")).contains("no credentials")
         );
         assert!(
             builder()
@@ -381,6 +434,30 @@ mod tests {
         assert_eq!(client.api_root(), "http://127.0.0.1:5757/demo/app");
         let debug = format!("{client:?}");
         assert!(!debug.contains("very-secret-token"), "{debug}");
+        let with_certificate = |name: &str| match name {
+            "AGORA_CHAT_APP_TOKEN" => None,
+            "AGORA_CHAT_APP_ID" => Some("970CA35de60c44645bbae8a215061b33".to_owned()),
+            "AGORA_CHAT_APP_CERTIFICATE" => Some("5CFd2fd1755d40ecb72977518be15d3b".to_owned()),
+            other => get(other),
+        };
+        let client = ClientBuilder::from_vars(with_certificate).and_then(ClientBuilder::build);
+        let debug = format!("{client:?}");
+        assert!(
+            client.is_ok() && !debug.contains("5CFd2fd1755d40ecb72977518be15d3b"),
+            "{debug}"
+        );
+        let bad_certificate =
+            AppCredentials::new("970CA35de60c44645bbae8a215061b33", "not-hex-secret");
+        let message = builder()
+            .app_key("o#a")
+            .app_credentials(bad_certificate)
+            .build()
+            .err();
+        let message = message.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("invalid credentials") && !message.contains("not-hex-secret"),
+            "{message}"
+        );
         let missing = ClientBuilder::from_vars(|_| None)
             .err()
             .map(|e| e.to_string());

@@ -5,6 +5,8 @@ use crate::Client;
 use crate::error::Error;
 use crate::request::Call;
 use crate::response::{RawResponse, Response, decode};
+use crate::secret::Secret;
+use crate::types::{ErrorBody, ErrorCode};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant};
@@ -25,17 +27,26 @@ pub(crate) fn build_http(
 }
 
 impl Client {
-    /// Runs one call: token, send, decode.
+    /// Runs one call: token, send, decode. A token the service reports as expired is
+    /// replaced once and the call sent again (the service did not process it).
     pub(crate) async fn execute<T: DeserializeOwned>(
         &self,
         call: Call,
     ) -> Result<Response<T>, Error> {
         let op = call.op;
-        let raw = self.send(&call).await?;
+        let (raw, token) = self.send(&call).await?;
+        if is_expired_token(&raw) && self.inner.tokens.invalidate(&token) {
+            tracing::debug!(
+                operation = op.id,
+                "app token expired; retrying with a new one"
+            );
+            let (raw, _) = self.send(&call).await?;
+            return decode(op, raw);
+        }
         decode(op, raw)
     }
 
-    async fn send(&self, call: &Call) -> Result<RawResponse, Error> {
+    async fn send(&self, call: &Call) -> Result<(RawResponse, Secret), Error> {
         let op = call.op;
         let started = Instant::now();
         let token = self
@@ -69,11 +80,14 @@ impl Client {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "agora-chat call"
         );
-        Ok(RawResponse {
-            status,
-            body,
-            retry_after,
-        })
+        Ok((
+            RawResponse {
+                status,
+                body,
+                retry_after,
+            },
+            token,
+        ))
     }
 
     fn url(&self, call: &Call) -> reqwest::Url {
@@ -119,6 +133,14 @@ impl Client {
         }
         Ok(body.freeze())
     }
+}
+
+/// A 401 `unauthorized` means the token expired (or was missing); `auth_bad_access_token`
+/// means wrong credentials and is returned as it is.
+fn is_expired_token(raw: &RawResponse) -> bool {
+    raw.status == 401
+        && serde_json::from_slice::<ErrorBody>(&raw.body)
+            .is_ok_and(|body| body.error == Some(ErrorCode::Unauthorized))
 }
 
 fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {

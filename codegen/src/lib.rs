@@ -1,7 +1,7 @@
 //! Code generator for the `agora-chat` client.
 //!
 //! `spec/*.yaml` -> [`spec`] (serde model) -> [`check`] (every problem, with file and line)
-//! -> [`ir`] (resolved names and types) -> [`emit`] (tokens per construct) -> [`format`]
+//! -> [`ir`] (resolved names and types) -> [`emit`] (tokens per construct) -> [`format`](mod@format)
 //! (prettyplease plus the `@generated` header) -> [`GeneratedFile`]s.
 //!
 //! Output is deterministic: it follows the order of the spec files (sorted by name) and of the

@@ -35,6 +35,11 @@ pub mod validate;
 #[rustfmt::skip]
 mod generated;
 
+/// The README's Rust examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use client::{Client, ClientBuilder, ConfigError};
 pub use error::{ApiError, Error, RawBody};
 pub use generated::{operations, types};

@@ -1,7 +1,9 @@
 //! The client and its configuration: builder, app key, environment.
 
 use crate::auth::{AppCredentials, AuthError, ClientCredentials, StaticToken, TokenSource};
+use crate::limit::{RateLimiter, RateLimits};
 use crate::request::encode_segment;
+use crate::retry::{RetryBudget, RetryPolicy};
 use crate::secret::Secret;
 use std::fmt;
 use std::sync::Arc;
@@ -12,6 +14,8 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
+    /// A per-call retry policy, from [`Client::with_retry`].
+    pub(crate) retry_override: Option<Arc<RetryPolicy>>,
 }
 
 pub(crate) struct Inner {
@@ -21,6 +25,9 @@ pub(crate) struct Inner {
     pub tokens: Arc<dyn TokenSource>,
     pub validate: bool,
     pub max_response_bytes: usize,
+    pub retry: RetryPolicy,
+    pub budget: RetryBudget,
+    pub limiter: RateLimiter,
 }
 
 impl fmt::Debug for Client {
@@ -29,6 +36,7 @@ impl fmt::Debug for Client {
             .field("api_root", &self.inner.api_root.as_str())
             .field("tokens", &self.inner.tokens)
             .field("validate", &self.inner.validate)
+            .field("retry", self.retry_policy())
             .finish_non_exhaustive()
     }
 }
@@ -50,6 +58,19 @@ impl Client {
     /// The root every path is appended to: `{base_url}/{org_name}/{app_name}`.
     pub fn api_root(&self) -> &str {
         self.inner.api_root.as_str()
+    }
+
+    /// The same client (same connections, tokens, rate limits and retry budget) with another
+    /// retry policy, for the calls made through it: `client.with_retry(RetryPolicy::never())`.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            retry_override: Some(Arc::new(policy)),
+        }
+    }
+
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        self.retry_override.as_deref().unwrap_or(&self.inner.retry)
     }
 
     /// Whether requests are validated before they are sent (on by default).
@@ -77,7 +98,9 @@ pub struct ClientBuilder {
     allow_http: bool,
     validate: bool,
     connect_timeout: Duration,
-    timeout: Duration,
+    retry: RetryPolicy,
+    budget: RetryBudget,
+    rate_limits: RateLimits,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
 }
@@ -93,7 +116,9 @@ impl Default for ClientBuilder {
             allow_http: false,
             validate: true,
             connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            budget: RetryBudget::default(),
+            rate_limits: RateLimits::default(),
             max_response_bytes: 32 * 1024 * 1024,
             http: None,
         }
@@ -163,9 +188,28 @@ impl ClientBuilder {
         self
     }
 
-    /// The time limit of one request, from sending to the end of the response body.
+    /// The time limit of one attempt, from sending to the end of the response body
+    /// (shorthand for the `attempt_timeout` of the retry policy).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.retry.attempt_timeout = timeout;
+        self
+    }
+
+    /// Retries, backoff, attempt timeout and the overall deadline of each call.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The retry budget shared by all calls (pass one budget to several clients to share it).
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Client-side rate limits per operation (the documented quotas by default).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
         self
     }
 
@@ -187,10 +231,8 @@ impl ClientBuilder {
         let api_root = api_root(&base, &org, &app)?;
         let http = match self.http {
             Some(http) => http,
-            None => {
-                crate::transport::build_http(self.connect_timeout, self.timeout, self.allow_http)
-                    .map_err(ConfigError::HttpClient)?
-            }
+            None => crate::transport::build_http(self.connect_timeout, self.allow_http)
+                .map_err(ConfigError::HttpClient)?,
         };
         let tokens: Arc<dyn TokenSource> = match self.tokens.ok_or(ConfigError::MissingToken)? {
             Tokens::Source(source) => source,
@@ -212,7 +254,11 @@ impl ClientBuilder {
                 tokens,
                 validate: self.validate,
                 max_response_bytes: self.max_response_bytes,
+                retry: self.retry,
+                budget: self.budget,
+                limiter: RateLimiter::new(&self.rate_limits, crate::operations::OPERATIONS),
             }),
+            retry_override: None,
         })
     }
 

@@ -2,6 +2,7 @@
 
 use crate::auth::AuthError;
 use crate::operation::OperationMeta;
+use crate::retry::StopReason;
 use crate::types::{ErrorBody, ErrorCode, ResponseMeta};
 use crate::validate::ValidationError;
 use std::fmt;
@@ -65,6 +66,17 @@ pub enum Error {
         fields: Vec<&'static str>,
         meta: Box<ResponseMeta>,
     },
+    /// Retries did not help: the last attempt's error, how many attempts were made and why
+    /// retrying stopped.
+    #[error("{operation}: {reason} after {attempts} attempt(s): {last}")]
+    RetriesExhausted {
+        operation: &'static str,
+        attempts: u32,
+        reason: StopReason,
+        /// Whether any attempt may have been processed by the service.
+        delivery: Delivery,
+        last: Box<Error>,
+    },
     /// No token could be had for the call.
     #[error("{operation}: no app token: {source}")]
     Auth {
@@ -93,21 +105,59 @@ impl Error {
             | Error::ResponseTooLarge { operation, .. }
             | Error::Encode { operation, .. }
             | Error::NotApplied { operation, .. }
+            | Error::RetriesExhausted { operation, .. }
             | Error::Auth { operation, .. } => operation,
         }
     }
 
-    /// The service's error, when it answered with one.
+    /// The service's error, when it answered with one (after retries: the last answer).
     pub fn api(&self) -> Option<&ApiError> {
-        match self {
+        match self.last() {
             Error::Api(api) => Some(api),
             _ => None,
         }
     }
 
-    /// The HTTP status, when a response arrived.
-    pub fn status(&self) -> Option<u16> {
+    /// The error of the last attempt: `self`, unless retries were exhausted.
+    pub fn last(&self) -> &Error {
         match self {
+            Error::RetriesExhausted { last, .. } => last.last(),
+            other => other,
+        }
+    }
+
+    /// How many attempts were made (1 unless the call was retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::RetriesExhausted { attempts, .. } => *attempts,
+            _ => 1,
+        }
+    }
+
+    /// Whether the request may have reached the service. A create whose error is not
+    /// [`Delivery::NotSent`] may have created the chatroom.
+    pub fn delivery(&self) -> Delivery {
+        match self {
+            Error::Validation { .. } | Error::Encode { .. } | Error::Auth { .. } => {
+                Delivery::NotSent
+            }
+            Error::Transport { source, .. } | Error::Timeout { source, .. }
+                if source.is_connect() =>
+            {
+                Delivery::NotSent
+            }
+            Error::Transport { .. } | Error::Timeout { .. } => Delivery::Unknown,
+            Error::RetriesExhausted { delivery, .. } => *delivery,
+            Error::Api(_)
+            | Error::Decode { .. }
+            | Error::ResponseTooLarge { .. }
+            | Error::NotApplied { .. } => Delivery::Answered,
+        }
+    }
+
+    /// The HTTP status, when a response arrived (after retries: the last one).
+    pub fn status(&self) -> Option<u16> {
+        match self.last() {
             Error::Api(api) => Some(api.status),
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
@@ -118,6 +168,17 @@ impl Error {
     pub fn code(&self) -> Option<&ErrorCode> {
         self.api().and_then(ApiError::code)
     }
+}
+
+/// Whether a failed request reached the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Delivery {
+    /// Provably not sent (invalid, no token, no connection): nothing happened on the service.
+    NotSent,
+    /// Sent, but no answer arrived (timeout, reset): it may or may not have been processed.
+    Unknown,
+    /// The service answered (its answer says what happened).
+    Answered,
 }
 
 /// A non-2xx answer, with every field of the service's error body kept.

@@ -24,9 +24,11 @@
 pub mod auth;
 mod client;
 pub mod error;
+pub mod limit;
 pub mod operation;
 mod request;
 pub mod response;
+pub mod retry;
 pub mod secret;
 mod transport;
 pub mod validate;

@@ -2,51 +2,136 @@
 //! does not multiply compile time.
 
 use crate::Client;
+use crate::error::Delivery;
 use crate::error::Error;
 use crate::request::Call;
+use crate::response::decode_error;
 use crate::response::{RawResponse, Response, decode};
+use crate::retry::{Class, Outcome, RetryPolicy, StopReason, classify, may_retry};
 use crate::secret::Secret;
 use crate::types::{ErrorBody, ErrorCode};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
+use tracing::Instrument;
 
 const JSON: &str = "application/json";
 
 pub(crate) fn build_http(
     connect_timeout: Duration,
-    timeout: Duration,
     allow_http: bool,
 ) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
-        .timeout(timeout)
         .https_only(!allow_http)
         .user_agent(concat!("agora-chat-rust/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
 impl Client {
-    /// Runs one call: token, send, decode. A token the service reports as expired is
-    /// replaced once and the call sent again (the service did not process it).
+    /// Runs one call: rate limit, token, send, classify, retry, decode. One span per call.
     pub(crate) async fn execute<T: DeserializeOwned>(
         &self,
         call: Call,
     ) -> Result<Response<T>, Error> {
         let op = call.op;
-        let (raw, token) = self.send(&call).await?;
-        if is_expired_token(&raw) && self.inner.tokens.invalidate(&token) {
-            tracing::debug!(
-                operation = op.id,
-                "app token expired; retrying with a new one"
-            );
-            let (raw, _) = self.send(&call).await?;
-            return decode(op, raw);
-        }
-        decode(op, raw)
+        let span = tracing::debug_span!(
+            "agora_chat.call",
+            operation = op.id,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let raw = self
+            .execute_with_retries(&call)
+            .instrument(span.clone())
+            .await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        decode(op, raw?)
     }
 
-    async fn send(&self, call: &Call) -> Result<(RawResponse, Secret), Error> {
+    async fn execute_with_retries(&self, call: &Call) -> Result<RawResponse, Error> {
+        let (op, policy, budget) = (call.op, self.retry_policy(), &self.inner.budget);
+        let deadline = policy.deadline.map(|limit| Instant::now() + limit);
+        let mut delivery = Delivery::NotSent;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt = attempt.saturating_add(1);
+            self.inner.limiter.acquire(op).await;
+            let outcome = self.attempt(call, policy, deadline).await;
+            let span = tracing::Span::current();
+            span.record("attempt", attempt);
+            if let Ok(raw) = &outcome {
+                span.record("status", raw.status);
+            }
+            delivery = delivery.max(outcome_delivery(&outcome));
+            let class = classify(view(&outcome));
+            if class == Class::Final && outcome.as_ref().is_ok_and(|raw| raw.status < 300) {
+                budget.record_success();
+            }
+            if !may_retry(op, class) {
+                return outcome;
+            }
+            let delay = policy.delay(
+                attempt,
+                outcome.as_ref().ok().and_then(|raw| raw.retry_after),
+            );
+            let stop = if attempt >= policy.max_attempts {
+                Some(StopReason::MaxAttempts)
+            } else if deadline.is_some_and(|deadline| Instant::now() + delay >= deadline) {
+                Some(StopReason::Deadline)
+            } else if !budget.try_withdraw() {
+                Some(StopReason::Budget)
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
+                let last = Box::new(outcome.map_or_else(|err| err, |raw| decode_error(op, raw)));
+                return Err(Error::RetriesExhausted {
+                    operation: op.id,
+                    attempts: attempt,
+                    reason,
+                    delivery,
+                    last,
+                });
+            }
+            tracing::debug!(
+                operation = op.id,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                ?class,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One attempt, within the attempt timeout and the call's deadline. A token the service
+    /// reports as expired is replaced once and the request sent again (it was not processed).
+    async fn attempt(
+        &self,
+        call: &Call,
+        policy: &RetryPolicy,
+        deadline: Option<Instant>,
+    ) -> Result<RawResponse, Error> {
+        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        let timeout = remaining.map_or(policy.attempt_timeout, |left| {
+            left.min(policy.attempt_timeout)
+        });
+        let (raw, token) = self.send(call, timeout).await?;
+        if is_expired_token(&raw) && self.inner.tokens.invalidate(&token) {
+            tracing::debug!(
+                operation = call.op.id,
+                "app token expired; retrying with a new one"
+            );
+            return self.send(call, timeout).await.map(|(raw, _)| raw);
+        }
+        Ok(raw)
+    }
+
+    async fn send(&self, call: &Call, timeout: Duration) -> Result<(RawResponse, Secret), Error> {
         let op = call.op;
         let started = Instant::now();
         let token = self
@@ -62,6 +147,7 @@ impl Client {
             .inner
             .http
             .request(op.method.to_http(), self.url(call))
+            .timeout(timeout)
             .bearer_auth(token.expose())
             .header(ACCEPT, JSON);
         if let Some(body) = &call.body {
@@ -141,6 +227,31 @@ fn is_expired_token(raw: &RawResponse) -> bool {
     raw.status == 401
         && serde_json::from_slice::<ErrorBody>(&raw.body)
             .is_ok_and(|body| body.error == Some(ErrorCode::Unauthorized))
+}
+
+/// What classification needs to know of an attempt's outcome.
+fn view(outcome: &Result<RawResponse, Error>) -> Outcome<'_> {
+    match outcome {
+        Ok(raw) => Outcome::Response {
+            status: raw.status,
+            body: &raw.body,
+        },
+        Err(Error::Transport { source, .. } | Error::Timeout { source, .. })
+            if source.is_connect() =>
+        {
+            Outcome::ConnectFailed
+        }
+        Err(Error::Timeout { .. }) => Outcome::TimedOut,
+        Err(Error::Transport { .. }) => Outcome::Broken,
+        Err(_) => Outcome::Other,
+    }
+}
+
+fn outcome_delivery(outcome: &Result<RawResponse, Error>) -> Delivery {
+    match outcome {
+        Ok(_) => Delivery::Answered,
+        Err(err) => err.delivery(),
+    }
 }
 
 fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {

@@ -1,0 +1,316 @@
+//! Retry decisions: an ordered classification of each attempt's outcome, full-jitter
+//! exponential backoff with a cap, an attempt limit, an overall deadline, and a retry budget
+//! shared by all calls of a client so that a failing service is not multiplied by retries.
+
+use crate::operation::OperationMeta;
+use crate::types::{ErrorBody, ErrorCode};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// What an attempt's outcome means for retrying.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// The service throttled the request (429 `reach_limit`, 503): it was not processed.
+    Throttled,
+    /// A failure that may pass (500, 502, 504, 408, a reset, a timeout); `not_sent` when the
+    /// connection failed before the request could be sent.
+    Transient { not_sent: bool },
+    /// Success, or a failure that a retry cannot fix (other 4xx, 429 `resource_limited`).
+    Final,
+}
+
+/// The outcome of one attempt, as far as classification needs it.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Response {
+        status: u16,
+        body: &'a [u8],
+    },
+    ConnectFailed,
+    TimedOut,
+    /// Any other transport failure after the request may have been sent (e.g. a reset).
+    Broken,
+    /// A failure retrying cannot fix (no token, a response too large).
+    Other,
+}
+
+/// Classifies in order: throttling first, then transient failures, then everything else.
+pub fn classify(outcome: Outcome<'_>) -> Class {
+    match outcome {
+        Outcome::ConnectFailed => Class::Transient { not_sent: true },
+        Outcome::TimedOut | Outcome::Broken => Class::Transient { not_sent: false },
+        Outcome::Other => Class::Final,
+        Outcome::Response { status: 429, body }
+            if error_code(body) == Some(ErrorCode::ResourceLimited) =>
+        {
+            Class::Final
+        }
+        Outcome::Response {
+            status: 429 | 503, ..
+        } => Class::Throttled,
+        Outcome::Response {
+            status: 408 | 500 | 502 | 504,
+            ..
+        } => Class::Transient { not_sent: false },
+        Outcome::Response { .. } => Class::Final,
+    }
+}
+
+fn error_code(body: &[u8]) -> Option<ErrorCode> {
+    serde_json::from_slice::<ErrorBody>(body)
+        .ok()
+        .and_then(|b| b.error)
+}
+
+/// Whether an operation may be retried after this class of failure: operations that are
+/// not retry safe (create) only when the request provably was not processed.
+pub fn may_retry(op: &OperationMeta, class: Class) -> bool {
+    match class {
+        Class::Final => false,
+        Class::Throttled | Class::Transient { not_sent: true } => true,
+        Class::Transient { not_sent: false } => op.retry_safe,
+    }
+}
+
+/// How delays are randomised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Jitter {
+    /// A uniform delay in `[0, backoff]` (AWS's "full jitter"): spreads retries of many clients.
+    Full,
+    /// Exactly the exponential backoff; for tests and single callers.
+    None,
+}
+
+/// Retry settings of a client, or of one call via [`Client::with_retry`](crate::Client::with_retry).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// The backoff before the first retry; it doubles with each retry.
+    pub base_delay: Duration,
+    /// The longest single wait, also for a `Retry-After` the service sends.
+    pub max_delay: Duration,
+    /// The time limit of the whole call, retries and waits included.
+    pub deadline: Option<Duration>,
+    /// The time limit of one attempt.
+    pub attempt_timeout: Duration,
+    pub jitter: Jitter,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            deadline: Some(Duration::from_secs(60)),
+            attempt_timeout: Duration::from_secs(30),
+            jitter: Jitter::Full,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries (one attempt).
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The wait before retry number `retry` (1-based), honouring `retry_after` within the cap.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.max_delay);
+        }
+        let factor = 2u32
+            .checked_pow(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        let backoff = self.base_delay.saturating_mul(factor).min(self.max_delay);
+        match self.jitter {
+            Jitter::None => backoff,
+            Jitter::Full => backoff.mul_f64(random_unit()),
+        }
+    }
+}
+
+fn random_unit() -> f64 {
+    getrandom::u32().map_or(1.0, |r| f64::from(r) / f64::from(u32::MAX))
+}
+
+/// Why retrying stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    MaxAttempts,
+    Deadline,
+    /// The client's retry budget is drained: the service is failing for many calls.
+    Budget,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::MaxAttempts => "attempt limit reached",
+            StopReason::Deadline => "deadline reached",
+            StopReason::Budget => "retry budget drained",
+        })
+    }
+}
+
+/// A token bucket of retries shared by all calls of a client: each retry takes one token,
+/// each success gives back `refill_per_success`.
+#[derive(Debug, Clone)]
+pub struct RetryBudget {
+    state: Arc<Mutex<f64>>,
+    capacity: f64,
+    refill_per_success: f64,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        Self::new(20.0, 0.1)
+    }
+}
+
+impl RetryBudget {
+    pub fn new(capacity: f64, refill_per_success: f64) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(capacity)),
+            capacity,
+            refill_per_success,
+        }
+    }
+
+    /// A budget that never runs out.
+    pub fn unlimited() -> Self {
+        Self::new(f64::INFINITY, 0.0)
+    }
+
+    /// Takes one retry from the budget; false when it is drained.
+    pub fn try_withdraw(&self) -> bool {
+        let mut tokens = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub fn record_success(&self) {
+        let mut tokens = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        *tokens = (*tokens + self.refill_per_success).min(self.capacity);
+    }
+
+    /// Retries left.
+    pub fn available(&self) -> f64 {
+        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operation::{Method, Pagination};
+
+    const fn op(retry_safe: bool) -> OperationMeta {
+        OperationMeta {
+            id: "op",
+            method: Method::Post,
+            path: "/x",
+            rate_limit_per_sec: 1,
+            retry_safe,
+            pagination: Pagination::None,
+        }
+    }
+
+    fn response(status: u16, body: &str) -> Class {
+        classify(Outcome::Response {
+            status,
+            body: body.as_bytes(),
+        })
+    }
+
+    #[test]
+    fn classifies_in_order() {
+        assert_eq!(
+            response(429, r#"{"error":"reach_limit"}"#),
+            Class::Throttled
+        );
+        assert_eq!(response(429, ""), Class::Throttled);
+        assert_eq!(
+            response(429, r#"{"error":"resource_limited"}"#),
+            Class::Final
+        );
+        assert_eq!(response(503, "<html>"), Class::Throttled);
+        for status in [408, 500, 502, 504] {
+            assert_eq!(response(status, ""), Class::Transient { not_sent: false });
+        }
+        for status in [200, 400, 401, 403, 404, 405, 413, 415] {
+            assert_eq!(response(status, ""), Class::Final);
+        }
+        assert_eq!(
+            classify(Outcome::ConnectFailed),
+            Class::Transient { not_sent: true }
+        );
+        assert_eq!(
+            classify(Outcome::TimedOut),
+            Class::Transient { not_sent: false }
+        );
+        assert_eq!(
+            classify(Outcome::Broken),
+            Class::Transient { not_sent: false }
+        );
+    }
+
+    #[test]
+    fn retries_unsafe_operations_only_when_not_processed() {
+        let (safe, create) = (op(true), op(false));
+        assert!(may_retry(&create, Class::Throttled));
+        assert!(may_retry(&create, Class::Transient { not_sent: true }));
+        assert!(!may_retry(&create, Class::Transient { not_sent: false }));
+        assert!(may_retry(&safe, Class::Transient { not_sent: false }));
+        assert!(!may_retry(&safe, Class::Final));
+    }
+
+    #[test]
+    fn backs_off_exponentially_within_the_cap() {
+        let policy = RetryPolicy {
+            jitter: Jitter::None,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
+        let delays: Vec<u128> = (1..=6)
+            .map(|retry| policy.delay(retry, None).as_millis())
+            .collect();
+        assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_millis(300))),
+            Duration::from_millis(300)
+        );
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(30))),
+            Duration::from_secs(1)
+        );
+        let full = RetryPolicy {
+            jitter: Jitter::Full,
+            ..policy
+        };
+        assert!((0..100).all(|_| full.delay(3, None) <= Duration::from_millis(400)));
+    }
+
+    #[test]
+    fn budget_drains_and_refills() {
+        let budget = RetryBudget::new(2.0, 0.5);
+        assert!(budget.try_withdraw() && budget.try_withdraw());
+        assert!(!budget.try_withdraw());
+        budget.record_success();
+        assert!(!budget.try_withdraw());
+        budget.record_success();
+        assert!(budget.try_withdraw());
+        (0..10).for_each(|_| budget.record_success());
+        assert_eq!(budget.available(), 2.0);
+    }
+}

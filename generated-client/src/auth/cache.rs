@@ -320,12 +320,24 @@ mod tests {
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 3);
         // The backoff doubles (2 s): an error at once, without a new attempt.
         set(&clock, 1_101);
-        assert!(matches!(cache.get().await, Err(AuthError::Backoff { retry_in_secs: 1, .. })));
+        assert!(matches!(
+            cache.get().await,
+            Err(AuthError::Backoff {
+                retry_in_secs: 1,
+                ..
+            })
+        ));
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 3);
         set(&clock, 1_102);
         assert!(matches!(cache.get().await, Err(AuthError::Source(_))));
         set(&clock, 1_103);
-        assert!(matches!(cache.get().await, Err(AuthError::Backoff { retry_in_secs: 3, .. })));
+        assert!(matches!(
+            cache.get().await,
+            Err(AuthError::Backoff {
+                retry_in_secs: 3,
+                ..
+            })
+        ));
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 4);
         counting.failing.store(false, Ordering::SeqCst);
         set(&clock, 1_106);

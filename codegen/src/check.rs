@@ -104,7 +104,11 @@ impl<'a> Checker<'a> {
     fn check_type(&mut self, file: usize, name: &'a str, spec: &'a TypeSpec) {
         let at = ["types", name];
         if !is_type_name(name) {
-            self.report(file, &at, format!("type name `{name}` must be PascalCase"));
+            self.report(
+                file,
+                &at,
+                format!("type name `{name}` must be PascalCase and not `Self`"),
+            );
         }
         let kinds = [
             spec.fields.is_some(),
@@ -140,7 +144,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .map(|(k, _)| crate::ir::pascal_case(k))
                     .collect(),
-                spec,
+                spec.unknown.as_deref(),
             );
         }
         if let Some(keys) = &spec.one_key {
@@ -149,7 +153,8 @@ impl<'a> Checker<'a> {
                 name,
                 "one_key",
                 keys.iter().map(|(_, v)| v.variant.clone()).collect(),
-                spec,
+                // One-key objects always keep unknown keys, in `Other` unless named.
+                Some(spec.unknown.as_deref().unwrap_or("Other")),
             );
         }
         if spec.unknown.is_some() && spec.variants.is_none() && spec.one_key.is_none() {
@@ -159,8 +164,10 @@ impl<'a> Checker<'a> {
                 "`unknown` applies to `enum` and `one_key` only",
             );
         }
-        if let Some(inner) = &spec.newtype {
-            self.check_type_expr(file, &[&at[..], &["newtype"]].concat(), inner);
+        if let Some(inner) = spec.newtype.as_deref().filter(|inner| *inner != "string") {
+            let message =
+                format!("`newtype: {inner}` is not supported: a newtype wraps a `string`");
+            self.report(file, &[&at[..], &["newtype"]].concat(), message);
         }
     }
 
@@ -170,25 +177,25 @@ impl<'a> Checker<'a> {
         name: &str,
         key: &str,
         variants: Vec<String>,
-        spec: &TypeSpec,
+        unknown: Option<&str>,
     ) {
         let at = ["types", name, key];
         if variants.is_empty() {
             self.report(file, &at, format!("`{name}` has no variants"));
         }
-        for variant in variants.iter().chain(spec.unknown.iter()) {
+        for variant in variants.iter().map(String::as_str).chain(unknown) {
             if !is_type_name(variant) {
                 self.report(file, &at, format!("variant `{variant}` must be PascalCase"));
             }
         }
-        if let Some(unknown) = &spec.unknown
-            && variants.contains(unknown)
-        {
-            self.report(
-                file,
-                &at,
-                format!("`unknown: {unknown}` collides with a variant"),
-            );
+        let mut seen = std::collections::BTreeSet::new();
+        for variant in variants.iter().map(String::as_str).chain(unknown) {
+            if !seen.insert(variant) {
+                let message = format!(
+                    "two variants of `{name}` are named `{variant}` (the unknown-value variant counts too)"
+                );
+                self.report(file, &at, message);
+            }
         }
     }
 
@@ -222,11 +229,11 @@ impl<'a> Checker<'a> {
                     "`flag_for` needs `applied_flags: true` on the struct",
                 );
             }
-            if spec.applied_flags && field.ty != "bool" {
+            if spec.applied_flags && (field.ty != "bool" || field.required) {
                 self.report(
                     file,
                     &at,
-                    "every field of an `applied_flags` struct must be a bool",
+                    "every field of an `applied_flags` struct must be an optional bool (not `required`)",
                 );
             }
             if let Some(sibling) = &field.max_items_from {
@@ -613,6 +620,7 @@ fn named_types(ty: &Ty) -> Vec<String> {
 fn is_type_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric())
+        && name != "Self"
 }
 
 fn is_field_name(name: &str) -> bool {
@@ -621,6 +629,9 @@ fn is_field_name(name: &str) -> bool {
         "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
         "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
         "true", "type", "unsafe", "use", "where", "while", "yield",
+        // Reserved for future use: also refused by the compiler.
+        "abstract", "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof",
+        "unsized", "virtual",
     ];
     name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && name

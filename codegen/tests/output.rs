@@ -186,8 +186,6 @@ fn squeezed(code: &str) -> String {
 }
 
 #[test]
-#[ignore = "generator bug: a `Validate` impl without rules (a body or query without rules) \
-            leaves `checker` unused, which warns (`unused_variables`) in the client crate"]
 fn a_validate_impl_without_rules_uses_its_checker() {
     let empty_check = "fncheck(&self,checker:&mutcrate::validate::Checker){}";
     // `UpdateRoom` is a body without rules; `ListRoomsQuery` a query without rules.
@@ -198,8 +196,6 @@ fn a_validate_impl_without_rules_uses_its_checker() {
 }
 
 #[test]
-#[ignore = "generator bug: an operation with nothing to validate still declares \
-            `let mut checker`, which warns (`unused_mut`) in the client crate"]
 fn an_operation_with_nothing_to_validate_has_no_mutable_checker() {
     // `get_room` has one path parameter without rules, no query and no body.
     let files = generate_fixture("operation");

@@ -208,16 +208,24 @@ fn response_types(op: &Operation) -> (TokenStream, TokenStream, TokenStream) {
 /// Checks path parameters, query and body, all before any I/O; skipped when the client's
 /// validation is switched off (the service then answers for itself).
 fn emit_validation(ir: &Ir, op: &Operation) -> TokenStream {
-    let params = op.path_params.iter().map(|p| {
-        let arg = ident(&p.name);
-        field_checks(ir, p, quote!(#arg), &[])
-    });
+    let params: Vec<TokenStream> = op
+        .path_params
+        .iter()
+        .map(|p| {
+            let arg = ident(&p.name);
+            field_checks(ir, p, quote!(#arg), &[])
+        })
+        .filter(|checks| !checks.is_empty())
+        .collect();
     let query = (!op.query_params.is_empty())
         .then(|| quote!(crate::validate::Validate::check(query, &mut checker);));
     let body = op
         .body
         .as_ref()
         .map(|_| quote!(crate::validate::Validate::check(body, &mut checker);));
+    if params.is_empty() && query.is_none() && body.is_none() {
+        return TokenStream::new();
+    }
     quote! {
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
@@ -311,8 +319,13 @@ fn limits_doc(op: &Operation) -> String {
 
 fn errors_doc(op: &Operation) -> String {
     let mut out = String::from(
-        "[`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.\nThe service's documented errors arrive as [`Error::Api`](crate::Error::Api):\n",
+        "[`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.\n",
     );
+    if !op.errors.is_empty() {
+        out.push_str(
+            "The service's documented errors arrive as [`Error::Api`](crate::Error::Api):\n",
+        );
+    }
     for e in &op.errors {
         out.push_str(&format!(
             "- `{} {}`: {}\n",

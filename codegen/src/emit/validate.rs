@@ -27,10 +27,15 @@ pub fn emit_validate(ir: &Ir) -> TokenStream {
 
 /// `impl Validate for T`: every field's rules, then the struct's own.
 pub(crate) fn emit_validate_impl(ir: &Ir, name: &proc_macro2::Ident, st: &Struct) -> TokenStream {
-    let fields = st.fields.iter().map(|f| {
-        let member = ident(&f.name);
-        field_checks(ir, f, quote!(&self.#member), &st.fields)
-    });
+    let fields: Vec<TokenStream> = st
+        .fields
+        .iter()
+        .map(|f| {
+            let member = ident(&f.name);
+            field_checks(ir, f, quote!(&self.#member), &st.fields)
+        })
+        .filter(|checks| !checks.is_empty())
+        .collect();
     let min_fields = st.min_fields.map(|min| {
         let set = st.fields.iter().filter(|f| !f.required).map(|f| {
             let wire = &f.wire;
@@ -39,9 +44,15 @@ pub(crate) fn emit_validate_impl(ir: &Ir, name: &proc_macro2::Ident, st: &Struct
         });
         quote!(checker.min_fields(&[#(#set),*], #min);)
     });
+    // A type without rules still implements `Validate`, with nothing to check.
+    let checker = if fields.is_empty() && min_fields.is_none() {
+        quote!(_checker)
+    } else {
+        quote!(checker)
+    };
     quote! {
         impl crate::validate::Validate for #name {
-            fn check(&self, checker: &mut crate::validate::Checker) {
+            fn check(&self, #checker: &mut crate::validate::Checker) {
                 #(#fields)*
                 #min_fields
             }
@@ -112,7 +123,11 @@ fn list_checks(ir: &Ir, wire: &str, item: &Ty, rules: &Rules, siblings: &[Field]
     }
     if let Some((sibling, default)) = &rules.max_items_from {
         let bound = sibling_bound(siblings, sibling, *default);
-        out.extend(quote!(checker.items_within(#wire, value.len(), #sibling, #bound);));
+        let sibling_wire = siblings
+            .iter()
+            .find(|f| f.name == *sibling)
+            .map_or(sibling.as_str(), |f| f.wire.as_str());
+        out.extend(quote!(checker.items_within(#wire, value.len(), #sibling_wire, #bound);));
     }
     if let Some(items) = &rules.items {
         let field = quote!(crate::validate::Field::item(#wire, index));
@@ -128,6 +143,7 @@ fn list_checks(ir: &Ir, wire: &str, item: &Ty, rules: &Rules, siblings: &[Field]
 fn sibling_bound(siblings: &[Field], sibling: &str, default: i64) -> TokenStream {
     let member = ident(sibling);
     let required = siblings.iter().any(|f| f.name == sibling && f.required);
+    // The default only matters (and is only documented) for an optional sibling.
     if required {
         quote!(i128::from(self.#member))
     } else {

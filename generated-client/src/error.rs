@@ -77,6 +77,12 @@ pub enum Error {
         delivery: Delivery,
         last: Box<Error>,
     },
+    /// A paginated listing that would not end.
+    #[error("{operation}: {problem}")]
+    Pagination {
+        operation: &'static str,
+        problem: crate::paginate::PaginationError,
+    },
     /// No token could be had for the call.
     #[error("{operation}: no app token: {source}")]
     Auth {
@@ -106,6 +112,7 @@ impl Error {
             | Error::Encode { operation, .. }
             | Error::NotApplied { operation, .. }
             | Error::RetriesExhausted { operation, .. }
+            | Error::Pagination { operation, .. }
             | Error::Auth { operation, .. } => operation,
         }
     }
@@ -142,7 +149,7 @@ impl Error {
                 Delivery::NotSent
             }
             Error::Transport { source, .. } | Error::Timeout { source, .. }
-                if source.is_connect() =>
+                if source.is_connect() || source.is_builder() =>
             {
                 Delivery::NotSent
             }
@@ -151,7 +158,8 @@ impl Error {
             Error::Api(_)
             | Error::Decode { .. }
             | Error::ResponseTooLarge { .. }
-            | Error::NotApplied { .. } => Delivery::Answered,
+            | Error::NotApplied { .. }
+            | Error::Pagination { .. } => Delivery::Answered,
         }
     }
 
@@ -242,9 +250,8 @@ impl RawBody {
     pub const LIMIT: usize = 4096;
 
     pub fn new(body: &[u8]) -> Self {
-        let kept = body.get(..Self::LIMIT).unwrap_or(body);
         Self {
-            text: String::from_utf8_lossy(kept).into_owned(),
+            text: String::from_utf8_lossy(&body[..char_boundary(body, Self::LIMIT)]).into_owned(),
             len: body.len(),
         }
     }
@@ -252,6 +259,18 @@ impl RawBody {
     pub fn is_truncated(&self) -> bool {
         self.len > Self::LIMIT
     }
+}
+
+/// The largest cut at or below `limit` that does not split a UTF-8 character.
+fn char_boundary(body: &[u8], limit: usize) -> usize {
+    let mut end = body.len().min(limit);
+    // A continuation byte (10xxxxxx) right after the cut means a character straddles it;
+    // UTF-8 characters are at most four bytes, so step back at most three.
+    let floor = end.saturating_sub(3);
+    while end > floor && body.get(end).is_some_and(|b| b & 0xC0 == 0x80) {
+        end -= 1;
+    }
+    end
 }
 
 impl fmt::Display for RawBody {

@@ -80,6 +80,8 @@ pub(crate) fn decode<T: DeserializeOwned>(
 /// is not that JSON (gateway HTML, an empty or truncated body).
 pub(crate) fn decode_error(op: &'static OperationMeta, raw: RawResponse) -> Error {
     let (body, raw_body) = match serde_json::from_slice::<ErrorBody>(&raw.body) {
+        // Some other JSON (e.g. a gateway's `{"message": ..}`): nothing of it would be kept.
+        Ok(body) if body == ErrorBody::default() => (body, Some(RawBody::new(&raw.body))),
         Ok(body) => (body, None),
         Err(_) => (ErrorBody::default(), Some(RawBody::new(&raw.body))),
     };

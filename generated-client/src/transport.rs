@@ -71,7 +71,8 @@ impl Client {
             if class == Class::Final && outcome.as_ref().is_ok_and(|raw| raw.status < 300) {
                 budget.record_success();
             }
-            if !may_retry(op, class) {
+            // Without retries the error stays as it came (not wrapped as "exhausted").
+            if !may_retry(op, class) || policy.max_attempts <= 1 {
                 return outcome;
             }
             let delay = policy.delay(
@@ -236,6 +237,8 @@ fn view(outcome: &Result<RawResponse, Error>) -> Outcome<'_> {
             status: raw.status,
             body: &raw.body,
         },
+        // A request that could not be built (e.g. a token that is no header value) was not sent.
+        Err(Error::Transport { source, .. }) if source.is_builder() => Outcome::Other,
         Err(Error::Transport { source, .. } | Error::Timeout { source, .. })
             if source.is_connect() =>
         {

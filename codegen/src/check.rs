@@ -413,6 +413,8 @@ impl<'a> Checker<'a> {
         }
         self.check_errors(file, id, op);
         self.check_pagination(file, id, op);
+        self.check_batch(file, id, op);
+        self.check_bulk(file, id, op);
         self.check_applied_flags(file, id, op);
     }
 
@@ -551,21 +553,27 @@ impl<'a> Checker<'a> {
     }
 
     fn check_pagination(&mut self, file: usize, id: &str, op: &OperationSpec) {
-        let needed: &[&str] = match op.pagination {
-            Some(PaginationStyle::Cursor) => &["limit", "cursor"],
-            Some(PaginationStyle::PageNumber) => &["pagenum", "pagesize"],
+        // (parameter, its type, whether it needs a `max`: the largest page size)
+        let needed: &[(&str, &str, bool)] = match op.pagination {
+            Some(PaginationStyle::Cursor) => &[("limit", "u32", true), ("cursor", "string", false)],
+            Some(PaginationStyle::PageNumber) => {
+                &[("pagenum", "u32", false), ("pagesize", "u32", true)]
+            }
             None => return,
         };
-        for name in needed {
-            if op
-                .params
-                .get(name)
-                .is_none_or(|p| p.location != Some(ParamLocation::Query))
-            {
+        for (name, ty, needs_max) in needed {
+            let fits = op.params.get(name).is_some_and(|p| {
+                p.location == Some(ParamLocation::Query)
+                    && p.ty == *ty
+                    && !p.required
+                    && (!needs_max || p.max.is_some())
+            });
+            if !fits {
+                let max = if *needs_max { " with a `max`" } else { "" };
                 self.report(
                     file,
                     &["operations", id, "pagination"],
-                    format!("this pagination style needs the query parameter `{name}`"),
+                    format!("this pagination style needs the optional query parameter `{name}: {ty}`{max}"),
                 );
             }
         }
@@ -575,6 +583,92 @@ impl<'a> Checker<'a> {
                 &["operations", id, "pagination"],
                 "a paginated operation must respond with a list",
             );
+        }
+    }
+
+    /// `batch`: a list path parameter with `max_items`, a key field of the item type, and an
+    /// error code for "none found".
+    fn check_batch(&mut self, file: usize, id: &str, op: &OperationSpec) {
+        let Some(batch) = &op.batch else { return };
+        let at = ["operations", id, "batch"];
+        let param = op
+            .params
+            .get(&batch.param)
+            .filter(|p| p.location == Some(ParamLocation::Path));
+        let item = param.and_then(|p| match parse_type(&p.ty) {
+            Ok(Ty::List(item)) if p.max_items.is_some() => Some(*item),
+            _ => None,
+        });
+        let Some(item) = item else {
+            let message = format!(
+                "`batch.param: {}` must be a list path parameter with `max_items`",
+                batch.param
+            );
+            return self.report(file, &at, message);
+        };
+        let key_type = match parse_type(&op.response) {
+            Ok(Ty::List(inner)) => match *inner {
+                Ty::Named(name) => self
+                    .struct_fields(&name)
+                    .and_then(|f| f.get(&batch.key))
+                    .map(|f| f.ty.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if key_type.is_none_or(|ty| {
+            parse_type(&ty).ok() != Some(item.clone()) || !self.is_required(op, &batch.key)
+        }) {
+            let message = format!(
+                "`batch.key: {}` must be a required field of the response items, of the list's item type",
+                batch.key
+            );
+            self.report(file, &at, message);
+        }
+        if let Some(code) = &batch.none_found
+            && self
+                .error_codes()
+                .is_some_and(|codes| !codes.contains(&code.as_str()))
+        {
+            self.report(
+                file,
+                &at,
+                format!("`none_found: {code}` is not a variant of the error code enum"),
+            );
+        }
+    }
+
+    fn is_required(&self, op: &OperationSpec, field: &str) -> bool {
+        let item = op.response.trim_start_matches('[').trim_end_matches(']');
+        self.struct_fields(item)
+            .and_then(|f| f.get(field))
+            .is_some_and(|f| f.required)
+    }
+
+    /// `bulk`: the operation's only path parameter, a string; no body; query parameters only
+    /// when the operation is paginated (each value's pages are collected).
+    fn check_bulk(&mut self, file: usize, id: &str, op: &OperationSpec) {
+        let Some(param) = &op.bulk else { return };
+        let path_params: Vec<&String> = op
+            .params
+            .iter()
+            .filter(|(_, p)| p.location == Some(ParamLocation::Path))
+            .map(|(n, _)| n)
+            .collect();
+        let only_string_param = path_params == [param]
+            && op
+                .params
+                .get(param)
+                .is_some_and(|p| matches!(parse_type(&p.ty), Ok(ty) if self.is_stringlike(&ty)));
+        let has_query = op
+            .params
+            .iter()
+            .any(|(_, p)| p.location == Some(ParamLocation::Query));
+        if !only_string_param || op.body.is_some() || (has_query && op.pagination.is_none()) {
+            let message = format!(
+                "`bulk: {param}` needs `{param}` to be the only path parameter (a string), no body, and no query unless paginated"
+            );
+            self.report(file, &["operations", id, "bulk"], message);
         }
     }
 

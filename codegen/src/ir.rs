@@ -3,8 +3,8 @@
 
 use crate::load::LoadedSpec;
 use crate::spec::{
-    FieldSpec, Format, HttpMethod, ItemRuleSpec, Lenient, OperationSpec, PaginationStyle,
-    ParamLocation, ResponseCheck, TypeSpec,
+    BatchSpec, FieldSpec, Format, HttpMethod, ItemRuleSpec, Lenient, OperationSpec,
+    PaginationStyle, ParamLocation, ResponseCheck, TypeSpec,
 };
 
 #[derive(Debug)]
@@ -21,6 +21,17 @@ pub struct Ir {
 impl Ir {
     pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
         self.types.iter().find(|t| t.name == name)
+    }
+
+    /// The enum type of the error body's `error` field.
+    pub fn error_code_type(&self) -> Option<&str> {
+        let TypeKind::Struct(body) = &self.type_def(&self.error_body)?.kind else {
+            return None;
+        };
+        match &body.fields.iter().find(|f| f.name == "error")?.ty {
+            Ty::Named(name) => Some(name),
+            _ => None,
+        }
     }
 
     /// Whether `ty` is a string or a newtype over a string (string rules apply to it).
@@ -199,6 +210,8 @@ pub struct Operation {
     pub body: Option<String>,
     pub response: Ty,
     pub pagination: Option<PaginationStyle>,
+    pub batch: Option<BatchSpec>,
+    pub bulk: Option<String>,
     pub check: Option<ResponseCheck>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
@@ -379,6 +392,8 @@ fn lower_operation(id: &str, spec: &OperationSpec) -> Operation {
         body: spec.body.clone(),
         response: parse_type(&spec.response).unwrap_or(Ty::Json),
         pagination: spec.pagination,
+        batch: spec.batch.clone(),
+        bulk: spec.bulk.clone(),
         check: spec.check,
         rate_limit_per_sec: spec.rate_limit_per_sec,
         retry_safe: spec.retry_safe,

@@ -151,11 +151,27 @@ pub struct OperationSpec {
     pub body: Option<String>,
     pub response: String,
     pub pagination: Option<PaginationStyle>,
+    /// Lookups of any number of keys through a list path parameter.
+    pub batch: Option<BatchSpec>,
+    /// A bulk method over many values of this path parameter.
+    pub bulk: Option<String>,
     pub check: Option<ResponseCheck>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     #[serde(default)]
     pub errors: Vec<ErrorSpec>,
+}
+
+/// Splits any number of keys into requests of at most `max_items` of the list parameter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSpec {
+    /// The list path parameter that carries the keys.
+    pub param: String,
+    /// The field of each response item that holds its key.
+    pub key: String,
+    /// The error code the service answers when none of a request's keys exists.
+    pub none_found: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

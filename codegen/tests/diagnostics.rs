@@ -444,6 +444,7 @@ operations:
       limit:
         in: query
         type: u32
+        max: 100
         doc: Page size.
     response: \"[json]\"
     pagination: cursor
@@ -452,13 +453,14 @@ operations:
 ";
     assert_eq!(
         diagnostics(text),
-        "error: spec/broken.yaml:13:5: this pagination style needs the query parameter `cursor`"
+        "error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter \
+         `cursor: string`"
     );
     let page_number = text.replace("pagination: cursor", "pagination: page_number");
     assert_eq!(
         diagnostics(&page_number),
-        "error: spec/broken.yaml:13:5: this pagination style needs the query parameter `pagenum`\n\
-         error: spec/broken.yaml:13:5: this pagination style needs the query parameter `pagesize`"
+        "error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter `pagenum: u32`\n\
+         error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter `pagesize: u32` with a `max`"
     );
 }
 
@@ -540,8 +542,8 @@ error: spec/operations.yaml:6:5: path parameter `{room_id}` is not declared in `
 error: spec/operations.yaml:9:5: `rate_limit_per_sec` must be at least 1
 error: spec/operations.yaml:11:5: errors[0]: status 200 is not an error status
 error: spec/operations.yaml:11:5: errors[0]: `gone` is not a variant of the error code enum
-error: spec/operations.yaml:8:5: this pagination style needs the query parameter `limit`
-error: spec/operations.yaml:8:5: this pagination style needs the query parameter `cursor`
+error: spec/operations.yaml:8:5: this pagination style needs the optional query parameter `limit: u32` with a `max`
+error: spec/operations.yaml:8:5: this pagination style needs the optional query parameter `cursor: string`
 error: spec/operations.yaml:8:5: a paginated operation must respond with a list"
     );
 }
@@ -557,7 +559,7 @@ fn parse_errors_of_several_files_are_reported_together() {
             source("spec/b.yaml", &missing)
         ]),
         "\
-error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `check`, `rate_limit_per_sec`, `retry_safe`, `errors`
+error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `rate_limit_per_sec`, `retry_safe`, `errors`
 error: spec/b.yaml:3:5: operations.get_room: missing field `source`"
     );
 }

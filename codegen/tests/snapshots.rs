@@ -93,6 +93,8 @@ fixture_snapshots! {
     list_path_param: ["operations.rs"],
     cursor_pagination: ["operations.rs"],
     page_number_pagination: ["operations.rs"],
+    batch: ["operations.rs"],
+    bulk: ["operations.rs"],
     rule_max_chars: ["types.rs", "validate.rs"],
     rule_min_chars: ["types.rs", "validate.rs"],
     rule_forbid_chars: ["types.rs", "validate.rs"],

@@ -22,10 +22,12 @@
 //! [`validate`] (the rules' checker).
 
 pub mod auth;
+pub mod bulk;
 mod client;
 pub mod error;
 pub mod limit;
 pub mod operation;
+pub mod paginate;
 mod request;
 pub mod response;
 pub mod retry;

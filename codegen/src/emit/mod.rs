@@ -2,6 +2,7 @@
 
 mod docs;
 mod operations;
+mod paging;
 mod types;
 mod validate;
 

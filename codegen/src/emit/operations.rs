@@ -5,7 +5,7 @@
 use super::docs::{doc_attrs, field_doc};
 use super::types::emit_struct;
 use super::validate::{emit_validate_impl, field_checks};
-use super::{ident, rust_type};
+use super::{ident, paging, rust_type};
 use crate::ir::{Ir, Operation, PathPart, Struct, Ty, pascal_case, path_parts, screaming_case};
 use crate::spec::{HttpMethod, PaginationStyle, ResponseCheck};
 use proc_macro2::TokenStream;
@@ -18,7 +18,11 @@ pub fn emit_operations(ir: &Ir) -> TokenStream {
         .iter()
         .map(|op| ident(&screaming_case(&op.id)));
     let queries = ir.operations.iter().map(|op| emit_query_struct(ir, op));
-    let methods = ir.operations.iter().map(|op| emit_method(ir, op));
+    let methods = ir.operations.iter().map(|op| {
+        let method = emit_method(ir, op);
+        let derived = emit_derived_methods(ir, op);
+        quote!(#method #derived)
+    });
     quote! {
         //! Operations: metadata for the runtime, query parameters, and one `Client` method each.
         use super::types::*;
@@ -97,6 +101,7 @@ fn emit_query_struct(ir: &Ir, op: &Operation) -> TokenStream {
     let definition = emit_struct(&name, &doc, &st);
     let type_name = ident(&name);
     let validate = emit_validate_impl(ir, &type_name, &st);
+    let page_query = paging::emit_page_query(op, &type_name);
     let pairs = st.fields.iter().map(|f| {
         let member = ident(&f.name);
         let wire = &f.wire;
@@ -109,6 +114,7 @@ fn emit_query_struct(ir: &Ir, op: &Operation) -> TokenStream {
     quote! {
         #definition
         #validate
+        #page_query
 
         impl #type_name {
             /// The parameters that are set, as query pairs in spec order.
@@ -119,6 +125,22 @@ fn emit_query_struct(ir: &Ir, op: &Operation) -> TokenStream {
             }
         }
     }
+}
+
+/// Page, stream, batched and bulk methods built on the operation's plain method.
+fn emit_derived_methods(ir: &Ir, op: &Operation) -> TokenStream {
+    let query = (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op)));
+    let item = match &op.response {
+        Ty::List(item) => Some(item.as_ref()),
+        _ => None,
+    };
+    let paged = match (&query, item) {
+        (Some(query), Some(item)) => paging::emit_paged_methods(op, query, item),
+        _ => TokenStream::new(),
+    };
+    let batched = paging::emit_batched_method(ir, op);
+    let bulk = paging::emit_bulk_method(op, query.as_ref(), item);
+    quote!(#paged #batched #bulk)
 }
 
 fn emit_method(ir: &Ir, op: &Operation) -> TokenStream {
@@ -148,25 +170,7 @@ fn emit_method(ir: &Ir, op: &Operation) -> TokenStream {
 }
 
 fn method_params(op: &Operation) -> Vec<TokenStream> {
-    let mut params: Vec<TokenStream> = op
-        .path_params
-        .iter()
-        .map(|p| {
-            let name = ident(&p.name);
-            let ty = match &p.ty {
-                Ty::List(item) => {
-                    let item = rust_type(item);
-                    quote!(&[#item])
-                }
-                Ty::String => quote!(&str),
-                other => {
-                    let ty = rust_type(other);
-                    quote!(&#ty)
-                }
-            };
-            quote!(#name: #ty)
-        })
-        .collect();
+    let mut params: Vec<TokenStream> = op.path_params.iter().map(paging::borrowed_param).collect();
     if !op.query_params.is_empty() {
         let query = ident(&query_struct_name(op));
         params.push(quote!(query: &#query));
@@ -179,7 +183,7 @@ fn method_params(op: &Operation) -> Vec<TokenStream> {
 }
 
 /// (type decoded from `data`, type returned in the response, the method's last expression).
-fn response_types(op: &Operation) -> (TokenStream, TokenStream, TokenStream) {
+pub(super) fn response_types(op: &Operation) -> (TokenStream, TokenStream, TokenStream) {
     match (&op.response, op.check) {
         // The service may send a lone object where a list is documented.
         (Ty::List(item), _) => {

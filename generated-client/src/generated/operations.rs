@@ -106,6 +106,21 @@ impl crate::validate::Validate for ListChatroomsQuery {
         }
     }
 }
+impl crate::paginate::PageQuery for ListChatroomsQuery {
+    fn next_page(&self, _items: usize, cursor: Option<&str>) -> Option<Self> {
+        crate::paginate::next_by_cursor(cursor)
+            .map(|cursor| Self {
+                cursor: Some(cursor),
+                ..self.clone()
+            })
+    }
+    fn with_largest_pages(self) -> Self {
+        Self {
+            limit: self.limit.or(Some(100)),
+            ..self
+        }
+    }
+}
 impl ListChatroomsQuery {
     /// The parameters that are set, as query pairs in spec order.
     pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
@@ -155,6 +170,26 @@ impl crate::validate::Validate for ListJoinedChatroomsQuery {
         }
         if let Some(value) = &self.pagesize {
             checker.range("pagesize", i128::from(*value), Some(1i64), Some(1000i64));
+        }
+    }
+}
+impl crate::paginate::PageQuery for ListJoinedChatroomsQuery {
+    fn next_page(&self, items: usize, _cursor: Option<&str>) -> Option<Self> {
+        if self.pagenum.is_none() && self.pagesize.is_none() {
+            return None;
+        }
+        let pagesize = self.pagesize.unwrap_or(1000);
+        crate::paginate::next_by_number(self.pagenum.unwrap_or(1), pagesize, items)
+            .map(|pagenum| Self {
+                pagenum: Some(pagenum),
+                ..self.clone()
+            })
+    }
+    fn with_largest_pages(self) -> Self {
+        Self {
+            pagenum: self.pagenum.or(Some(1)),
+            pagesize: self.pagesize.or(Some(1000)),
+            ..self
         }
     }
 }
@@ -238,6 +273,43 @@ impl crate::Client {
             .await?;
         Ok(response.map(crate::response::OneOrMany::into_vec))
     }
+    /// One page of [`list_chatrooms`](Self::list_chatrooms): its items, and the query of the next page
+    /// (`None` after the last page), which can be kept to resume later.
+    pub async fn list_chatrooms_page(
+        &self,
+        query: &ListChatroomsQuery,
+    ) -> Result<
+        crate::paginate::Page<ChatroomSummary, ListChatroomsQuery>,
+        crate::Error,
+    > {
+        let response = self.list_chatrooms(query).await?;
+        let next = crate::paginate::PageQuery::next_page(
+            query,
+            response.data.len(),
+            response.cursor(),
+        );
+        Ok(crate::paginate::Page::new(response.data, next, response.meta))
+    }
+    /// Every item of [`list_chatrooms`](Self::list_chatrooms), fetching pages lazily (with the largest page size
+    /// unless `query` sets one). A page that would make the listing loop ends the stream with
+    /// [`Error::Pagination`](crate::Error::Pagination); any other error ends it after that error.
+    pub fn list_chatrooms_stream(
+        &self,
+        query: ListChatroomsQuery,
+    ) -> impl futures_util::Stream<
+        Item = Result<ChatroomSummary, crate::Error>,
+    > + Send + 'static {
+        let client = self.clone();
+        let first = crate::paginate::PageQuery::with_largest_pages(query);
+        crate::paginate::stream(
+            LIST_CHATROOMS.id,
+            first,
+            move |query| {
+                let client = client.clone();
+                async move { client.list_chatrooms_page(&query).await }
+            },
+        )
+    }
     /// List the chatrooms a user has joined, most recently joined first.
     ///
     /// `GET /{org_name}/{app_name}/users/{username}/joined_chatrooms` (source section: “查询指定用户已加入的聊天室”).
@@ -278,6 +350,70 @@ impl crate::Client {
             .execute::<crate::response::OneOrMany<JoinedChatroom>>(call)
             .await?;
         Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// One page of [`list_joined_chatrooms`](Self::list_joined_chatrooms): its items, and the query of the next page
+    /// (`None` after the last page), which can be kept to resume later.
+    pub async fn list_joined_chatrooms_page(
+        &self,
+        username: &str,
+        query: &ListJoinedChatroomsQuery,
+    ) -> Result<
+        crate::paginate::Page<JoinedChatroom, ListJoinedChatroomsQuery>,
+        crate::Error,
+    > {
+        let response = self.list_joined_chatrooms(username, query).await?;
+        let next = crate::paginate::PageQuery::next_page(
+            query,
+            response.data.len(),
+            response.cursor(),
+        );
+        Ok(crate::paginate::Page::new(response.data, next, response.meta))
+    }
+    /// Every item of [`list_joined_chatrooms`](Self::list_joined_chatrooms), fetching pages lazily (with the largest page size
+    /// unless `query` sets one). A page that would make the listing loop ends the stream with
+    /// [`Error::Pagination`](crate::Error::Pagination); any other error ends it after that error.
+    pub fn list_joined_chatrooms_stream(
+        &self,
+        username: &str,
+        query: ListJoinedChatroomsQuery,
+    ) -> impl futures_util::Stream<
+        Item = Result<JoinedChatroom, crate::Error>,
+    > + Send + 'static {
+        let client = self.clone();
+        let username = username.to_owned();
+        let first = crate::paginate::PageQuery::with_largest_pages(query);
+        crate::paginate::stream(
+            LIST_JOINED_CHATROOMS.id,
+            first,
+            move |query| {
+                let client = client.clone();
+                let username = username.clone();
+                async move { client.list_joined_chatrooms_page(&username, &query).await }
+            },
+        )
+    }
+    /// [`list_joined_chatrooms`](Self::list_joined_chatrooms) for many `username` values, with bounded concurrency and an optional
+    /// progress callback: one result per value, in the order given.
+    pub async fn list_joined_chatrooms_bulk(
+        &self,
+        usernames: &[String],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<(String, Result<Vec<JoinedChatroom>, crate::Error>)> {
+        crate::bulk::run(
+                usernames.to_vec(),
+                options,
+                |username| async move {
+                    futures_util::TryStreamExt::try_collect(
+                            self
+                                .list_joined_chatrooms_stream(
+                                    &username,
+                                    ListJoinedChatroomsQuery::default(),
+                                ),
+                        )
+                        .await
+                },
+            )
+            .await
     }
     /// Details of one or more chatrooms (at most 100 per request).
     ///
@@ -323,6 +459,29 @@ impl crate::Client {
             .execute::<crate::response::OneOrMany<ChatroomDetail>>(call)
             .await?;
         Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`get_chatrooms`](Self::get_chatrooms) for any number of `chatroom_ids`: duplicates removed, sent in chunks of at
+    /// most 100 with bounded concurrency, answered with one [`Lookup`](crate::bulk::Lookup) per
+    /// distinct key in the order given; keys the service did not return are `NotFound`.
+    pub async fn get_chatrooms_batched(
+        &self,
+        chatroom_ids: &[ChatroomId],
+        options: &crate::bulk::BulkOptions,
+    ) -> Result<Vec<crate::bulk::Lookup<ChatroomId, ChatroomDetail>>, crate::Error> {
+        let spec = crate::bulk::BatchSpec {
+            chunk_size: 100,
+            key_of: |item: &ChatroomDetail| &item.id,
+            none_found: Some(ErrorCode::ServiceResourceNotFound),
+        };
+        crate::bulk::lookup(
+                chatroom_ids,
+                spec,
+                options,
+                |chunk| async move {
+                    self.get_chatrooms(&chunk).await.map(crate::Response::into_data)
+                },
+            )
+            .await
     }
     /// Change the name, description or maximum number of members of a chatroom.
     ///
@@ -400,5 +559,19 @@ impl crate::Client {
         let call = crate::request::Call::new(op, path.finish());
         let response = self.execute::<DeleteResult>(call).await?;
         Ok(response)
+    }
+    /// [`delete_chatroom`](Self::delete_chatroom) for many `chatroom_id` values, with bounded concurrency and an optional
+    /// progress callback: one result per value, in the order given.
+    pub async fn delete_chatroom_bulk(
+        &self,
+        chatroom_ids: &[ChatroomId],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<(ChatroomId, Result<crate::Response<DeleteResult>, crate::Error>)> {
+        crate::bulk::run(
+                chatroom_ids.to_vec(),
+                options,
+                |chatroom_id| async move { self.delete_chatroom(&chatroom_id).await },
+            )
+            .await
     }
 }

@@ -1,0 +1,241 @@
+//! Many calls at once, with bounded concurrency and per-item results: batched lookups (ids
+//! split into chunks, answered in the caller's order) and bulk operations. The client's rate
+//! limiter paces the calls, so bulk work runs at the quota.
+
+use crate::error::Error;
+use crate::types::ErrorCode;
+use futures_util::{StreamExt, TryStreamExt};
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+
+/// How a bulk call runs.
+#[derive(Clone)]
+pub struct BulkOptions {
+    /// Calls in flight at most.
+    pub concurrency: usize,
+    /// Called after each item completes.
+    pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+}
+
+impl Default for BulkOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for BulkOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BulkOptions")
+            .field("concurrency", &self.concurrency)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl BulkOptions {
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency;
+        self
+    }
+
+    pub fn progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+}
+
+/// Where a bulk call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub failed: usize,
+    pub total: usize,
+}
+
+/// Runs `call` for every item, at most `concurrency` at once; results in the items' order.
+pub async fn run<I, T, F, Fut>(
+    items: Vec<I>,
+    options: &BulkOptions,
+    call: F,
+) -> Vec<(I, Result<T, Error>)>
+where
+    I: Clone,
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let total = items.len();
+    let (mut done, mut failed) = (0, 0);
+    let calls = items.into_iter().enumerate().map(|(index, item)| {
+        let call = call(item.clone());
+        async move { (index, item, call.await) }
+    });
+    let mut finished = Vec::with_capacity(total);
+    let mut in_flight =
+        futures_util::stream::iter(calls).buffer_unordered(options.concurrency.max(1));
+    while let Some((index, item, result)) = in_flight.next().await {
+        done += 1;
+        failed += usize::from(result.is_err());
+        if let Some(progress) = &options.progress {
+            progress(Progress {
+                done,
+                failed,
+                total,
+            });
+        }
+        finished.push((index, item, result));
+    }
+    finished.sort_by_key(|(index, _, _)| *index);
+    finished
+        .into_iter()
+        .map(|(_, item, result)| (item, result))
+        .collect()
+}
+
+/// The answer for one key of a batched lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lookup<K, T> {
+    Found(T),
+    /// The service did not return this key (it does not exist, or no longer).
+    NotFound(K),
+}
+
+impl<K, T> Lookup<K, T> {
+    pub fn found(&self) -> Option<&T> {
+        match self {
+            Lookup::Found(item) => Some(item),
+            Lookup::NotFound(_) => None,
+        }
+    }
+}
+
+/// How a batched lookup splits and matches its keys.
+#[derive(Debug, Clone)]
+pub struct BatchSpec<K, T> {
+    pub chunk_size: usize,
+    /// The key an item answers for.
+    pub key_of: fn(&T) -> &K,
+    /// The error code the service answers when no key of a chunk exists.
+    pub none_found: Option<ErrorCode>,
+}
+
+/// Looks up any number of keys: de-duplicated, split into chunks, fetched with bounded
+/// concurrency; one [`Lookup`] per distinct key, in the order of first appearance.
+pub async fn lookup<K, T, F, Fut>(
+    keys: &[K],
+    spec: BatchSpec<K, T>,
+    options: &BulkOptions,
+    fetch: F,
+) -> Result<Vec<Lookup<K, T>>, Error>
+where
+    K: Clone + Eq + Hash,
+    F: Fn(Vec<K>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, Error>>,
+{
+    let mut seen = HashSet::new();
+    let unique: Vec<K> = keys
+        .iter()
+        .filter(|key| seen.insert(*key))
+        .cloned()
+        .collect();
+    let chunks: Vec<Vec<K>> = unique
+        .chunks(spec.chunk_size.max(1))
+        .map(<[K]>::to_vec)
+        .collect();
+    let none_found = spec.none_found.as_ref();
+    let fetched: Vec<Vec<T>> = futures_util::stream::iter(chunks.into_iter().map(|chunk| {
+        let call = fetch(chunk);
+        async move {
+            match call.await {
+                Err(err) if none_found.is_some() && err.code() == none_found => Ok(Vec::new()),
+                other => other,
+            }
+        }
+    }))
+    .buffered(options.concurrency.max(1))
+    .try_collect()
+    .await?;
+    let mut found: HashMap<K, T> = fetched
+        .into_iter()
+        .flatten()
+        .map(|item| ((spec.key_of)(&item).clone(), item))
+        .collect();
+    Ok(unique
+        .into_iter()
+        .map(|key| match found.remove(&key) {
+            Some(item) => Lookup::Found(item),
+            None => Lookup::NotFound(key),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[tokio::test]
+    async fn lookup_dedupes_chunks_and_keeps_the_callers_order() {
+        let requests = Mutex::new(Vec::new());
+        let keys: Vec<u32> = vec![5, 1, 5, 9, 2, 1, 7];
+        let spec = BatchSpec {
+            chunk_size: 2,
+            key_of: |item: &u32| item,
+            none_found: None,
+        };
+        let results = lookup(&keys, spec, &BulkOptions::default(), |chunk: Vec<u32>| {
+            requests.lock().map(|mut r| r.push(chunk.clone())).ok();
+            // 9 does not exist; answers come back in another order.
+            async move { Ok(chunk.into_iter().rev().filter(|k| *k != 9).collect()) }
+        })
+        .await;
+        let expected = [
+            Lookup::Found(5),
+            Lookup::Found(1),
+            Lookup::NotFound(9),
+            Lookup::Found(2),
+            Lookup::Found(7),
+        ];
+        assert_eq!(results.ok().as_deref(), Some(&expected[..]));
+        assert_eq!(requests.lock().map(|r| r.len()).ok(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn run_reports_progress_and_per_item_results() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let options = BulkOptions::default().concurrency(3).progress({
+            let seen = seen.clone();
+            move |p| seen.lock().map(|mut s| s.push(p)).unwrap_or(())
+        });
+        let results = run((0..10).collect(), &options, |i: u32| async move {
+            if i.is_multiple_of(4) {
+                Err(Error::Pagination {
+                    operation: "op",
+                    problem: crate::paginate::PaginationError::TooManyPages(i),
+                })
+            } else {
+                Ok(i * 10)
+            }
+        })
+        .await;
+        assert_eq!(
+            results.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            (0..10).collect::<Vec<_>>()
+        );
+        assert_eq!(results.iter().filter(|(_, r)| r.is_err()).count(), 3);
+        let last = seen.lock().ok().and_then(|s| s.last().copied());
+        assert_eq!(
+            last,
+            Some(Progress {
+                done: 10,
+                failed: 3,
+                total: 10
+            })
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! Pages and streams over paginated operations. The generator emits, per paginated
+//! operation, a `*_page` method (items plus the query of the next page, so a caller can
+//! resume later) and a `*_stream` method built on [`stream`].
+
+use crate::error::Error;
+use crate::types::ResponseMeta;
+use futures_util::Stream;
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+
+/// The most pages one stream fetches: a service that never ends a listing cannot make a
+/// stream loop forever (100,000 pages of 100 is ten million items).
+pub const MAX_PAGES: u32 = 100_000;
+
+/// One page of a paginated operation.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T, Q> {
+    pub items: Vec<T>,
+    /// The query of the next page; `None` on the last page. Queries are plain data
+    /// (serializable), so a listing can be resumed later.
+    pub next: Option<Q>,
+    pub meta: ResponseMeta,
+}
+
+impl<T, Q> Page<T, Q> {
+    pub fn new(items: Vec<T>, next: Option<Q>, meta: ResponseMeta) -> Self {
+        Self { items, next, meta }
+    }
+}
+
+/// The query of a paginated operation: knows how to ask for the next page.
+pub trait PageQuery: Sized + Clone + Send + Sync + 'static {
+    /// The query of the page after one that held `items` items and, for cursor paging,
+    /// answered `cursor`; `None` when that page was the last.
+    fn next_page(&self, items: usize, cursor: Option<&str>) -> Option<Self>;
+
+    /// The same query with the largest page size the service allows where none is set.
+    fn with_largest_pages(self) -> Self;
+}
+
+/// Why a stream stopped with an error of its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaginationError {
+    #[error("the service repeated the cursor {0:?}: the listing would loop")]
+    RepeatedCursor(String),
+    #[error("more than {0} pages: the listing does not end")]
+    TooManyPages(u32),
+}
+
+/// Cursor paging: the next page exists exactly when the service sent a cursor.
+pub fn next_by_cursor(cursor: Option<&str>) -> Option<String> {
+    cursor.filter(|c| !c.is_empty()).map(str::to_owned)
+}
+
+/// Page-number paging: a page shorter than the page size is the last.
+pub fn next_by_number(pagenum: u32, pagesize: u32, items: usize) -> Option<u32> {
+    (items > 0 && items >= pagesize as usize).then(|| pagenum.saturating_add(1))
+}
+
+struct StreamState<T, Q, F> {
+    next: Option<Q>,
+    items: VecDeque<T>,
+    pages: u32,
+    cursors: HashSet<String>,
+    pending: Option<Error>,
+    fetch: F,
+    operation: &'static str,
+}
+
+/// Items of every page, fetched lazily one page at a time, starting at `first`. A repeated
+/// cursor or more than [`MAX_PAGES`] pages ends the stream with [`Error::Pagination`]; any
+/// other error ends it after that error.
+pub fn stream<T, Q, F, Fut>(
+    operation: &'static str,
+    first: Q,
+    fetch: F,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Send + 'static,
+    Q: PageQuery,
+    F: FnMut(Q) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T, Q>, Error>> + Send,
+{
+    let state = StreamState {
+        next: Some(first),
+        items: VecDeque::new(),
+        pages: 0,
+        cursors: HashSet::new(),
+        pending: None,
+        fetch,
+        operation,
+    };
+    futures_util::stream::unfold(state, |mut state| async move {
+        loop {
+            if let Some(item) = state.items.pop_front() {
+                return Some((Ok(item), state));
+            }
+            if let Some(err) = state.pending.take() {
+                return Some((Err(err), state));
+            }
+            let query = state.next.take()?;
+            if state.pages >= MAX_PAGES {
+                return Some((
+                    Err(state.fail(PaginationError::TooManyPages(MAX_PAGES))),
+                    state,
+                ));
+            }
+            state.pages += 1;
+            match (state.fetch)(query).await {
+                Ok(page) => state.accept(page),
+                Err(err) => return Some((Err(err), state)),
+            }
+        }
+    })
+}
+
+impl<T, Q, F> StreamState<T, Q, F> {
+    fn accept(&mut self, page: Page<T, Q>) {
+        self.items.extend(page.items);
+        self.next = page.next;
+        if let Some(cursor) = page.meta.cursor
+            && !self.cursors.insert(cursor.clone())
+        {
+            self.next = None;
+            self.pending = Some(self.fail(PaginationError::RepeatedCursor(cursor)));
+        }
+    }
+
+    fn fail(&self, problem: PaginationError) -> Error {
+        Error::Pagination {
+            operation: self.operation,
+            problem,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Query(Option<String>);
+
+    impl PageQuery for Query {
+        fn next_page(&self, _items: usize, cursor: Option<&str>) -> Option<Self> {
+            next_by_cursor(cursor).map(|c| Query(Some(c)))
+        }
+
+        fn with_largest_pages(self) -> Self {
+            self
+        }
+    }
+
+    /// Pages of two numbers; `cursors[i]` is the cursor answered for page `i`.
+    fn pages(cursors: &'static [Option<&'static str>]) -> impl Stream<Item = Result<u32, Error>> {
+        let mut page = 0u32;
+        stream("test_op", Query(None), move |query: Query| {
+            let cursor = cursors.get(page as usize).copied().flatten();
+            let items = vec![page * 2, page * 2 + 1];
+            page += 1;
+            let meta = ResponseMeta {
+                cursor: cursor.map(str::to_owned),
+                ..ResponseMeta::default()
+            };
+            let next = query.next_page(items.len(), cursor);
+            async move { Ok(Page { items, next, meta }) }
+        })
+    }
+
+    #[tokio::test]
+    async fn yields_every_page_until_there_is_no_cursor() {
+        let items: Vec<u32> = pages(&[Some("a"), Some("b"), None])
+            .map(|r| r.unwrap_or(u32::MAX))
+            .collect()
+            .await;
+        assert_eq!(items, [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[tokio::test]
+    async fn ends_with_an_error_after_a_repeated_cursor() {
+        let results: Vec<Result<u32, Error>> = pages(&[Some("a"), Some("b"), Some("a"), Some("c")])
+            .collect()
+            .await;
+        let items: Vec<u32> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().copied())
+            .collect();
+        assert_eq!(items, [0, 1, 2, 3, 4, 5]);
+        assert!(matches!(
+            results.last(),
+            Some(Err(Error::Pagination { problem: PaginationError::RepeatedCursor(c), .. })) if c == "a"
+        ));
+    }
+
+    #[test]
+    fn page_numbers_stop_on_a_short_page() {
+        assert_eq!(next_by_number(1, 1000, 1000), Some(2));
+        assert_eq!(next_by_number(3, 1000, 345), None);
+        assert_eq!(next_by_number(3, 1000, 0), None);
+        assert_eq!(next_by_cursor(Some("")), None);
+    }
+}

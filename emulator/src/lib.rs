@@ -27,8 +27,20 @@
 //! - In `GET /chatrooms/{ids}`, duplicate ids are answered once, and ids that
 //!   are not all digits are simply not found. An empty `cursor=` means the
 //!   first page.
+//! - Request bodies are checked with the client's own generated validation
+//!   (`agora_chat::validate`): more members than `maxusers` is 403
+//!   `exceed_limit`, any other broken rule 400 `invalid_parameter` naming
+//!   every broken rule.
+//!
+//! Authentication (see [`EmulatorBuilder`]): a fixed token (the default),
+//! AccessToken2 app tokens for an App ID + App Certificate
+//! ([`EmulatorBuilder::app_credentials`]), and Easemob-style client
+//! credentials at `POST /{org}/{app}/token`
+//! ([`EmulatorBuilder::client_credentials`]). Token expiry follows the
+//! emulator's [`Clock`] ([`ManualClock`] lets tests move it).
 
 mod auth;
+mod clock;
 mod routes;
 mod service_error;
 mod store;
@@ -39,17 +51,23 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use agora_chat::Secret;
+use axum::http::HeaderMap;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use auth::Auth;
+pub use clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use routes::router;
 pub use service_error::ServiceError;
 pub use store::FIRST_ID;
 pub use validate::is_username;
 
-/// The token accepted when none is configured.
+/// The token accepted when no other authentication is configured.
 pub const DEFAULT_TOKEN: &str = "emulator-token";
+
+/// Lifetime of a token from `POST /{org}/{app}/token` sent without `ttl`.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 86_400;
 
 /// Milliseconds since the Unix epoch, as the service stamps responses.
 pub(crate) fn now_ms() -> i64 {
@@ -70,6 +88,9 @@ struct Shared {
     org: String,
     app: String,
     auth: Auth,
+    client_credentials: Option<auth::ClientCredentials>,
+    issued: auth::IssuedTokens,
+    clock: clock::SharedClock,
     store: store::Store,
     log_requests: bool,
 }
@@ -92,11 +113,49 @@ impl AppState {
 
     /// Every chatroom id, oldest first.
     pub fn chatroom_ids(&self) -> Vec<String> {
-        self.inner.store.ids().into_iter().map(|id| id.0).collect()
+        let ids = self.inner.store.ids().into_iter();
+        ids.map(wire::ChatroomId::into_inner).collect()
     }
 
-    pub(crate) fn auth(&self) -> &Auth {
-        &self.inner.auth
+    /// The emulator's clock, in seconds since the Unix epoch.
+    pub fn now_unix(&self) -> u64 {
+        self.inner.clock.now_unix()
+    }
+
+    /// Checks the request's bearer token: issued by the token endpoint and
+    /// not expired, or accepted by the configured [`Auth`].
+    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<(), ServiceError> {
+        let token = auth::bearer_token(headers).ok_or_else(ServiceError::unauthorized)?;
+        let now = self.now_unix();
+        match self.inner.issued.judge(token, now) {
+            Some(verdict) => verdict.map_err(auth::Rejection::into_error),
+            None => self.inner.auth.verify(token, now),
+        }
+    }
+
+    /// Trades client credentials for a token valid `ttl` seconds
+    /// ([`DEFAULT_TOKEN_TTL_SECS`] when `None`, forever when 0).
+    pub(crate) fn issue_token(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        ttl: Option<u64>,
+    ) -> Result<(String, u64), ServiceError> {
+        let Some(expected) = &self.inner.client_credentials else {
+            return Err(ServiceError::bad_credentials(
+                "no client credentials are configured on this emulator \
+                 (EmulatorBuilder::client_credentials, or --client-id and --client-secret)",
+            ));
+        };
+        if !expected.matches(client_id, client_secret) {
+            return Err(ServiceError::bad_credentials(
+                "invalid client_id or client_secret",
+            ));
+        }
+        let ttl = ttl.unwrap_or(DEFAULT_TOKEN_TTL_SECS);
+        let now = self.now_unix();
+        let expires_at = (ttl > 0).then(|| now.saturating_add(ttl));
+        Ok((self.inner.issued.issue(now, expires_at), ttl))
     }
 
     pub(crate) fn store(&self) -> &store::Store {
@@ -109,11 +168,22 @@ impl AppState {
 }
 
 /// Configures and starts an [`Emulator`].
+///
+/// Authentication: with nothing configured, [`DEFAULT_TOKEN`] is the one
+/// token accepted. [`token`](Self::token) and
+/// [`app_credentials`](Self::app_credentials) each add a way in (a later call
+/// of the same kind replaces the earlier one), so both can be accepted side
+/// by side; once either is set, [`DEFAULT_TOKEN`] is no longer accepted.
+/// [`auth`](Self::auth) replaces all of them. Tokens from the token endpoint
+/// ([`client_credentials`](Self::client_credentials)) are accepted as well.
 #[derive(Debug, Clone)]
 pub struct EmulatorBuilder {
     org: String,
     app: String,
-    auth: Auth,
+    /// Empty means [`DEFAULT_TOKEN`].
+    auth: Vec<Auth>,
+    client_credentials: Option<auth::ClientCredentials>,
+    clock: clock::SharedClock,
     strict_users: Option<Vec<String>>,
     addr: SocketAddr,
     log_requests: bool,
@@ -124,7 +194,9 @@ impl Default for EmulatorBuilder {
         Self {
             org: "demo".to_owned(),
             app: "demo".to_owned(),
-            auth: Auth::Static(DEFAULT_TOKEN.to_owned()),
+            auth: Vec::new(),
+            client_credentials: None,
+            clock: clock::SharedClock::default(),
             strict_users: None,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_requests: false,
@@ -145,15 +217,66 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The one bearer token accepted (default [`DEFAULT_TOKEN`]).
-    pub fn token(self, token: impl Into<String>) -> Self {
-        self.auth(Auth::Static(token.into()))
+    /// Accepts this fixed bearer token (default [`DEFAULT_TOKEN`]).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.auth.retain(|a| !matches!(a, Auth::Static(_)));
+        self.auth.push(Auth::Static(token.into()));
+        self
     }
 
-    /// How bearer tokens are verified.
-    pub fn auth(mut self, auth: Auth) -> Self {
-        self.auth = auth;
+    /// Accepts AccessToken2 chat app tokens for this App ID, signed with this
+    /// App Certificate (each 32 hex characters; [`start`](Self::start) fails
+    /// with `InvalidInput` otherwise), until they expire at the emulator's
+    /// clock.
+    pub fn app_credentials(
+        mut self,
+        app_id: impl Into<String>,
+        certificate: impl Into<Secret>,
+    ) -> Self {
+        self.auth
+            .retain(|a| !matches!(a, Auth::AppCertificate { .. }));
+        self.auth.push(Auth::AppCertificate {
+            app_id: app_id.into(),
+            certificate: certificate.into(),
+        });
         self
+    }
+
+    /// Serves `POST /{org}/{app}/token` for this client id and secret; the
+    /// tokens it issues are accepted until they expire at the emulator's clock.
+    pub fn client_credentials(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
+        self.client_credentials = Some(auth::ClientCredentials {
+            id: client_id.into(),
+            secret: client_secret.into(),
+        });
+        self
+    }
+
+    /// How bearer tokens are verified; replaces [`token`](Self::token) and
+    /// [`app_credentials`](Self::app_credentials).
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = vec![auth];
+        self
+    }
+
+    /// The clock token expiry is judged by (default: the system clock). Keep
+    /// a clone of a [`ManualClock`] to move time in tests.
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = clock::SharedClock(Arc::new(clock));
+        self
+    }
+
+    // What the routes check tokens with.
+    fn effective_auth(&self) -> Auth {
+        match self.auth.as_slice() {
+            [] => Auth::Static(DEFAULT_TOKEN.to_owned()),
+            [one] => one.clone(),
+            all => Auth::AnyOf(all.to_vec()),
+        }
     }
 
     /// Strict mode: only these users exist; any other owner, member or
@@ -190,7 +313,10 @@ impl EmulatorBuilder {
         let shared = Shared {
             org: self.org.clone(),
             app: self.app.clone(),
-            auth: self.auth.clone(),
+            auth: self.effective_auth(),
+            client_credentials: self.client_credentials.clone(),
+            issued: auth::IssuedTokens::default(),
+            clock: self.clock.clone(),
             store: store::Store::new(self.strict_users.clone()),
             log_requests: self.log_requests,
         };
@@ -199,8 +325,14 @@ impl EmulatorBuilder {
         }
     }
 
-    /// Binds the listener and serves in a background task.
+    /// Binds the listener and serves in a background task. Fails with
+    /// `InvalidInput` when an App ID or certificate is not 32 hex characters.
     pub async fn start(self) -> std::io::Result<Emulator> {
+        self.effective_auth().validate().map_err(|e| {
+            let message =
+                format!("{e} (the App ID and App Certificate are 32 hex characters each)");
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+        })?;
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let state = self.state();
@@ -266,6 +398,11 @@ impl Emulator {
     /// Every chatroom id, oldest first.
     pub fn chatroom_ids(&self) -> Vec<String> {
         self.state.chatroom_ids()
+    }
+
+    /// The emulator's clock, in seconds since the Unix epoch.
+    pub fn now_unix(&self) -> u64 {
+        self.state.now_unix()
     }
 
     /// Stops accepting connections and waits for open requests to finish.

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::wire::ErrorBody;
+use crate::wire::{ErrorBody, ErrorCode};
 
 const INVALID_PARAMETER: &str = "com.easemob.group.exception.InvalidParameterException";
 const JSON_PARSE: &str = "org.codehaus.jackson.JsonParseException";
@@ -61,9 +61,30 @@ impl ServiceError {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", SECURITY, d)
     }
 
+    /// 401: a valid token whose time is up.
+    pub fn expired_access_token() -> Self {
+        let d = "Unable to authenticate due to expired access token".to_owned();
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", SECURITY, d)
+    }
+
     /// 401: a bearer token was sent but is not valid for this app.
     pub fn bad_access_token() -> Self {
         let d = "Unable to authenticate due to corrupt access token".to_owned();
+        let s = StatusCode::UNAUTHORIZED;
+        Self::new(s, "auth_bad_access_token", EASEMOB_SECURITY, d)
+    }
+
+    /// 401 `auth_bad_access_token`, saying why (never with the token itself).
+    pub fn bad_access_token_because(reason: impl std::fmt::Display) -> Self {
+        let mut e = Self::bad_access_token();
+        e.description = format!("{}: {reason}", e.description);
+        e
+    }
+
+    /// 401 `auth_bad_access_token` from the token endpoint: the client
+    /// credentials are wrong (or none are configured).
+    pub fn bad_credentials(reason: impl Into<String>) -> Self {
+        let d = format!("Unable to authenticate: {}", reason.into());
         let s = StatusCode::UNAUTHORIZED;
         Self::new(s, "auth_bad_access_token", EASEMOB_SECURITY, d)
     }
@@ -124,13 +145,12 @@ impl ServiceError {
 
     /// The flat body this error renders as.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            error: self.error.to_owned(),
-            exception: self.exception.to_owned(),
-            timestamp: crate::now_ms(),
-            duration: 0,
-            error_description: self.description.clone(),
-        }
+        ErrorBody::default()
+            .error(ErrorCode::from_wire(self.error))
+            .exception(self.exception)
+            .timestamp(crate::now_ms())
+            .duration(0)
+            .error_description(self.description.clone())
     }
 }
 

@@ -45,7 +45,7 @@ struct Room {
 }
 
 /// One page of the chatroom list, newest first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     pub items: Vec<ChatroomSummary>,
     /// The last id of this page when older rooms remain.
@@ -97,7 +97,7 @@ impl Store {
             custom: req.custom.clone().unwrap_or_default(),
             created: now,
         };
-        Ok(ChatroomId(self.lock().insert(room).to_string()))
+        Ok(ChatroomId::new(self.lock().insert(room).to_string()))
     }
 
     /// Up to `limit` rooms older than `before` (all rooms when `None`), newest first.
@@ -168,7 +168,7 @@ impl Store {
         inner
             .rooms
             .keys()
-            .map(|id| ChatroomId(id.to_string()))
+            .map(|id| ChatroomId::new(id.to_string()))
             .collect()
     }
 }
@@ -203,43 +203,30 @@ impl Room {
     }
 
     fn summary(&self, id: u64) -> ChatroomSummary {
-        ChatroomSummary {
-            id: ChatroomId(id.to_string()),
-            name: self.name.clone(),
-            owner: Some(self.owner.clone()),
-            affiliations_count: Some(self.count()),
-            disabled: Some(false),
-        }
+        ChatroomSummary::new(id.to_string(), self.name.clone())
+            .owner(self.owner.clone())
+            .affiliations_count(self.count())
+            .disabled(false)
     }
 
     fn joined(&self, id: u64) -> JoinedChatroom {
-        JoinedChatroom {
-            id: ChatroomId(id.to_string()),
-            name: self.name.clone(),
-            disabled: Some(false),
-        }
+        JoinedChatroom::new(id.to_string(), self.name.clone()).disabled(false)
     }
 
     fn detail(&self, id: u64) -> ChatroomDetail {
         let members = self.members.iter().cloned().map(Affiliation::Member);
-        ChatroomDetail {
-            id: ChatroomId(id.to_string()),
-            name: self.name.clone(),
-            description: Some(self.description.clone()),
-            membersonly: Some(false),
-            allowinvites: Some(false),
-            maxusers: Some(self.maxusers),
-            owner: Some(self.owner.clone()),
-            created: Some(self.created),
-            custom: Some(self.custom.clone()),
-            affiliations_count: Some(self.count()),
-            affiliations: std::iter::once(Affiliation::Owner(self.owner.clone()))
-                .chain(members)
-                .collect(),
-            public: Some(true),
-            mute: None,
-            invite_need_confirm: None,
-        }
+        let owner = std::iter::once(Affiliation::Owner(self.owner.clone()));
+        ChatroomDetail::new(id.to_string(), self.name.clone())
+            .description(self.description.clone())
+            .membersonly(false)
+            .allowinvites(false)
+            .maxusers(self.maxusers)
+            .owner(self.owner.clone())
+            .created(self.created)
+            .custom(self.custom.clone())
+            .affiliations_count(self.count())
+            .affiliations(owner.chain(members))
+            .public(true)
     }
 
     // A maxusers below the current member count is refused (false), the
@@ -259,10 +246,16 @@ impl Room {
             }
             fits
         });
-        UpdateResult {
-            groupname: req.name.as_ref().map(|_| true),
-            description: req.description.as_ref().map(|_| true),
-            maxusers,
+        let mut result = UpdateResult::default();
+        if req.name.is_some() {
+            result = result.groupname(true);
+        }
+        if req.description.is_some() {
+            result = result.description(true);
+        }
+        match maxusers {
+            Some(applied) => result.maxusers(applied),
+            None => result,
         }
     }
 }
@@ -272,28 +265,21 @@ mod tests {
     use super::*;
 
     fn req(owner: &str, members: &[&str]) -> CreateChatroom {
-        CreateChatroom {
-            name: "room".into(),
-            description: "d".into(),
-            owner: owner.into(),
-            maxusers: None,
-            members: Some(members.iter().map(|m| (*m).to_owned()).collect()),
-            custom: None,
-        }
+        CreateChatroom::new("room", "d", owner).members(members.iter().copied())
     }
 
     #[test]
     fn affiliations_are_deduplicated_and_lowercased() {
         let store = Store::new(None);
         let r = req("Alice", &["bob", "BOB", "alice"]);
-        let id = store.create(&r, 1).map(|i| i.0);
+        let id = store.create(&r, 1).map(ChatroomId::into_inner);
         assert_eq!(id.as_deref(), Ok("66213271109633"));
         let d = store.details(&[FIRST_ID]);
         let want = vec![
             Affiliation::Owner("alice".into()),
             Affiliation::Member("bob".into()),
         ];
-        assert_eq!(d[0].affiliations, want);
+        assert_eq!(d[0].affiliations, Some(want));
         assert_eq!(d[0].affiliations_count, Some(2));
     }
 
@@ -307,7 +293,7 @@ mod tests {
         assert_eq!(first.next, Some(FIRST_ID + 3));
         assert!(store.create(&req("a", &["b"]), 1).is_ok());
         let second = store.list(2, first.next);
-        let ids: Vec<_> = second.items.iter().map(|s| s.id.0.clone()).collect();
+        let ids: Vec<_> = second.items.iter().map(|s| s.id.to_string()).collect();
         assert_eq!(
             ids,
             [(FIRST_ID + 2).to_string(), (FIRST_ID + 1).to_string()]
@@ -319,17 +305,9 @@ mod tests {
     fn maxusers_below_count_is_not_applied() {
         let store = Store::new(None);
         assert!(store.create(&req("a", &["b", "c"]), 1).is_ok());
-        let update = UpdateChatroom {
-            name: Some("x".into()),
-            description: None,
-            maxusers: Some(2),
-        };
+        let update = UpdateChatroom::default().name("x").maxusers(2u32);
         let result = store.update(FIRST_ID, &update);
-        let want = UpdateResult {
-            groupname: Some(true),
-            description: None,
-            maxusers: Some(false),
-        };
+        let want = UpdateResult::default().groupname(true).maxusers(false);
         assert_eq!(result, Ok(want));
         assert_eq!(
             store.details(&[FIRST_ID])[0].maxusers,

@@ -1,125 +1,69 @@
-//! Value rules for request bodies: one function per body, so each can later
-//! delegate to the client's generated validation.
+//! Value rules for request bodies and paths. The rules themselves are the
+//! client's generated validation (from the same spec), so the emulator cannot
+//! accept what the client refuses or the other way round; this module only
+//! turns a [`ValidationError`] into the service's error.
+
+use agora_chat::validate::{Rule, Validate, ValidationError, Violation, check_username};
 
 use crate::service_error::ServiceError;
-use crate::wire::{CreateChatroom, UpdateChatroom};
 
-pub const NAME_MAX: usize = 128;
-pub const DESCRIPTION_MAX: usize = 512;
-pub const CUSTOM_MAX: usize = 1024;
-pub const MAXUSERS_MIN: u32 = 1;
-pub const MAXUSERS_MAX: u32 = 10_000;
+/// The service's `maxusers` when a create does not send one.
 pub const MAXUSERS_DEFAULT: u32 = 1000;
-const USERNAME_MAX: usize = 64;
 
-/// True for 1..=64 characters of `a-z A-Z 0-9 _ - .`.
+/// True for 1..=64 characters of `a-z A-Z 0-9 _ - .` (the client's rule).
 pub fn is_username(s: &str) -> bool {
-    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-    !s.is_empty() && s.len() <= USERNAME_MAX && s.chars().all(ok)
+    check_username(s).is_ok()
 }
 
 /// Checks a username and returns its canonical (lowercase) form.
 pub fn username(field: &str, s: &str) -> Result<String, ServiceError> {
-    if is_username(s) {
-        return Ok(s.to_ascii_lowercase());
-    }
-    Err(ServiceError::invalid_parameter(format!(
-        "{field} '{s}' is not a valid username: 1 to 64 characters of a-z, A-Z, 0-9, '_', '-', '.'"
-    )))
-}
-
-/// Rules for `POST /chatrooms` beyond the JSON shape.
-pub fn check_create(req: &CreateChatroom) -> Result<(), ServiceError> {
-    text("name", &req.name, 1, NAME_MAX)?;
-    text("description", &req.description, 0, DESCRIPTION_MAX)?;
-    username("owner", &req.owner)?;
-    let maxusers = req.maxusers.unwrap_or(MAXUSERS_DEFAULT);
-    maxusers_range(maxusers)?;
-    if let Some(custom) = &req.custom {
-        text("custom", custom, 0, CUSTOM_MAX)?;
-    }
-    match &req.members {
-        Some(members) => check_members(members, maxusers),
-        None => Ok(()),
+    match check_username(s) {
+        Ok(()) => Ok(s.to_ascii_lowercase()),
+        Err(problem) => {
+            let violation = Violation {
+                field: field.to_owned(),
+                rule: Rule::Username { problem },
+            };
+            Err(ServiceError::invalid_parameter(violation.to_string()))
+        }
     }
 }
 
-/// Rules for `PUT /chatrooms/{id}` beyond the JSON shape.
-pub fn check_update(req: &UpdateChatroom) -> Result<(), ServiceError> {
-    if req.name.is_none() && req.description.is_none() && req.maxusers.is_none() {
-        return Err(ServiceError::invalid_parameter(
-            "at least one of name, description, maxusers must be provided",
-        ));
-    }
-    if let Some(name) = &req.name {
-        text("name", name, 1, NAME_MAX)?;
-        no_slash("name", name)?;
-    }
-    if let Some(description) = &req.description {
-        text("description", description, 0, DESCRIPTION_MAX)?;
-        no_slash("description", description)?;
-    }
-    req.maxusers.map_or(Ok(()), maxusers_range)
+/// Runs the spec's rules on a request body.
+pub fn check<T: Validate>(body: &T) -> Result<(), ServiceError> {
+    body.validate().map_err(|e| service_error(&e))
 }
 
-fn check_members(members: &[String], maxusers: u32) -> Result<(), ServiceError> {
-    if members.is_empty() {
-        return Err(ServiceError::invalid_parameter("members must not be empty"));
+/// More members than `maxusers` is 403 `exceed_limit`, as the service
+/// answers; every other broken rule is 400 `invalid_parameter`, which wins
+/// when both kinds are present (the request is malformed either way).
+fn service_error(err: &ValidationError) -> ServiceError {
+    let is_limit = |v: &&Violation| matches!(v.rule, Rule::ItemsWithin { .. });
+    let (limits, params): (Vec<&Violation>, Vec<&Violation>) =
+        err.violations.iter().partition(is_limit);
+    if params.is_empty() && !limits.is_empty() {
+        ServiceError::exceed_limit(describe(&limits))
+    } else {
+        ServiceError::invalid_parameter(describe(&params))
     }
-    for m in members {
-        username("members", m)?;
-    }
-    if members.len() > maxusers as usize {
-        return Err(ServiceError::exceed_limit(format!(
-            "members count {} exceeds maxusers {maxusers}",
-            members.len()
-        )));
-    }
-    Ok(())
 }
 
-// Lengths count characters, not bytes, as the service documents.
-fn text(field: &str, value: &str, min: usize, max: usize) -> Result<(), ServiceError> {
-    let len = value.chars().count();
-    if len < min || len > max {
-        return Err(ServiceError::invalid_parameter(format!(
-            "{field} must be {min} to {max} characters long, got {len}"
-        )));
-    }
-    Ok(())
-}
-
-fn no_slash(field: &str, value: &str) -> Result<(), ServiceError> {
-    if value.contains('/') {
-        return Err(ServiceError::invalid_parameter(format!(
-            "{field} must not contain '/'"
-        )));
-    }
-    Ok(())
-}
-
-fn maxusers_range(maxusers: u32) -> Result<(), ServiceError> {
-    if !(MAXUSERS_MIN..=MAXUSERS_MAX).contains(&maxusers) {
-        return Err(ServiceError::invalid_parameter(format!(
-            "maxusers must be between {MAXUSERS_MIN} and {MAXUSERS_MAX}, got {maxusers}"
-        )));
-    }
-    Ok(())
+fn describe(violations: &[&Violation]) -> String {
+    let texts: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    texts.join("; ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::{CreateChatroom, UpdateChatroom};
 
     fn create() -> CreateChatroom {
-        CreateChatroom {
-            name: "n".into(),
-            description: String::new(),
-            owner: "Alice".into(),
-            maxusers: None,
-            members: None,
-            custom: None,
-        }
+        CreateChatroom::new("n", "", "Alice")
+    }
+
+    fn code(r: Result<(), ServiceError>) -> Result<(), &'static str> {
+        r.map_err(|e| e.error)
     }
 
     #[test]
@@ -131,46 +75,58 @@ mod tests {
         assert!(!is_username("a b"));
         assert!(!is_username("é"));
         assert_eq!(username("owner", "AlIce").ok(), Some("alice".to_owned()));
+        let err = username("username", "a b").err().map(|e| e.description);
+        assert!(err.is_some_and(|d| d.contains("`username`")));
     }
 
     #[test]
     fn lengths_count_characters() {
         let mut req = create();
         req.name = "é".repeat(128);
-        assert!(check_create(&req).is_ok());
+        assert!(check(&req).is_ok());
         req.name = "é".repeat(129);
-        assert_eq!(
-            check_create(&req).map_err(|e| e.error),
-            Err("invalid_parameter")
-        );
+        assert_eq!(code(check(&req)), Err("invalid_parameter"));
+        req.name = String::new();
+        assert_eq!(code(check(&req)), Err("invalid_parameter"));
     }
 
     #[test]
     fn members_over_maxusers_is_exceed_limit() {
-        let mut req = create();
-        req.maxusers = Some(1);
-        req.members = Some(vec!["b".into(), "c".into()]);
-        assert_eq!(check_create(&req).map_err(|e| e.error), Err("exceed_limit"));
-        req.members = Some(vec![]);
-        assert_eq!(
-            check_create(&req).map_err(|e| e.error),
-            Err("invalid_parameter")
+        let req = create().maxusers(1u32).members(["b", "c"]);
+        let err = check(&req).err();
+        assert_eq!(err.as_ref().map(|e| e.error), Some("exceed_limit"));
+        let text = err.map(|e| e.description).unwrap_or_default();
+        assert!(
+            text.contains("`members`") && text.contains("maxusers"),
+            "{text}"
+        );
+        let empty = create().maxusers(1u32).members(Vec::<String>::new());
+        assert_eq!(code(check(&empty)), Err("invalid_parameter"));
+        // A malformed request is 400 even when it also has too many members.
+        let both = create().maxusers(1u32).members(["b", "c d"]);
+        let err = check(&both).err();
+        assert_eq!(err.as_ref().map(|e| e.error), Some("invalid_parameter"));
+        let text = err.map(|e| e.description).unwrap_or_default();
+        assert!(
+            text.contains("members[1]") && !text.contains("maxusers"),
+            "{text}"
         );
     }
 
     #[test]
+    fn every_violation_is_described() {
+        let req = CreateChatroom::new("x".repeat(129), "d", "bad name").maxusers(0u32);
+        let text = check(&req).err().map(|e| e.description).unwrap_or_default();
+        for field in ["`name`", "`owner`", "`maxusers`"] {
+            assert!(text.contains(field), "{text}");
+        }
+    }
+
+    #[test]
     fn update_rules() {
-        let empty = UpdateChatroom::default();
-        assert!(check_update(&empty).is_err());
-        let slash = UpdateChatroom {
-            name: Some("a/b".into()),
-            ..UpdateChatroom::default()
-        };
-        assert!(check_update(&slash).is_err());
-        let zero = UpdateChatroom {
-            maxusers: Some(0),
-            ..UpdateChatroom::default()
-        };
-        assert!(check_update(&zero).is_err());
+        assert!(check(&UpdateChatroom::default()).is_err());
+        assert!(check(&UpdateChatroom::default().name("a/b")).is_err());
+        assert!(check(&UpdateChatroom::default().maxusers(0u32)).is_err());
+        assert!(check(&UpdateChatroom::default().description("")).is_ok());
     }
 }

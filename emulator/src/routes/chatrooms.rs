@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::{Ctx, envelope, list_envelope, read_object, string_field, strings_field, u32_field};
 use crate::service_error::ServiceError;
-use crate::validate::{check_create, check_update};
+use crate::validate;
 use crate::wire::{
     ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteResult,
     Envelope, UpdateChatroom, UpdateResult,
@@ -33,9 +33,9 @@ pub(crate) async fn create(
 ) -> Reply<CreatedChatroom> {
     let map = read_object(&headers, body).await?;
     let req = parse_create(&map)?;
-    check_create(&req)?;
+    validate::check(&req)?;
     let id = state.store().create(&req, now_ms())?;
-    Ok(Json(envelope(&state, &ctx, CreatedChatroom { id })))
+    Ok(Json(envelope(&state, &ctx, CreatedChatroom::new(id))))
 }
 
 /// `GET /chatrooms?limit=N&cursor=C`
@@ -76,7 +76,7 @@ pub(crate) async fn update(
 ) -> Reply<UpdateResult> {
     let map = read_object(&headers, body).await?;
     let req = parse_update(&map)?;
-    check_update(&req)?;
+    validate::check(&req)?;
     let id = room_id(ctx.segment(1)).ok_or_else(ServiceError::service_resource_not_found)?;
     let result = state.store().update(id, &req)?;
     Ok(Json(envelope(&state, &ctx, result)))
@@ -89,28 +89,27 @@ pub(crate) async fn delete(
 ) -> Reply<DeleteResult> {
     let id = room_id(ctx.segment(1)).ok_or_else(ServiceError::service_resource_not_found)?;
     state.store().delete(id)?;
-    let data = DeleteResult {
-        success: true,
-        id: ChatroomId(id.to_string()),
-    };
+    let data = DeleteResult::new(true, ChatroomId::new(id.to_string()));
     Ok(Json(envelope(&state, &ctx, data)))
 }
 
-// JSON shape only; the value rules live in `check_create`. Unknown fields
-// are ignored. Missing required fields are `invalid_parameter`, which is
-// what the service answers (e.g. "owner must be provided").
+// JSON shape only; the value rules are the spec's (`validate::check`).
+// Unknown fields are ignored. Missing required fields are
+// `invalid_parameter`, which is what the service answers (e.g. "owner must
+// be provided").
 fn parse_create(map: &Map<String, Value>) -> Result<CreateChatroom, ServiceError> {
     let required = |key: &str, message: &str| {
         string_field(map, key)?.ok_or_else(|| ServiceError::invalid_parameter(message))
     };
-    Ok(CreateChatroom {
-        name: required("name", "chatroom must contain title/name field!")?,
-        description: required("description", "description must be provided")?,
-        owner: required("owner", "owner must be provided")?,
-        maxusers: u32_field(map, "maxusers")?,
-        members: strings_field(map, "members")?,
-        custom: string_field(map, "custom")?,
-    })
+    let mut req = CreateChatroom::new(
+        required("name", "chatroom must contain title/name field!")?,
+        required("description", "description must be provided")?,
+        required("owner", "owner must be provided")?,
+    );
+    req.maxusers = u32_field(map, "maxusers")?;
+    req.members = strings_field(map, "members")?;
+    req.custom = string_field(map, "custom")?;
+    Ok(req)
 }
 
 // JSON shape only; only the three documented fields may appear.
@@ -121,11 +120,17 @@ fn parse_update(map: &Map<String, Value>) -> Result<UpdateChatroom, ServiceError
             "field '{key}' cannot be updated: only name, description and maxusers can"
         )));
     }
-    Ok(UpdateChatroom {
-        name: string_field(map, "name")?,
-        description: string_field(map, "description")?,
-        maxusers: u32_field(map, "maxusers")?,
-    })
+    let mut req = UpdateChatroom::default();
+    if let Some(name) = string_field(map, "name")? {
+        req = req.name(name);
+    }
+    if let Some(description) = string_field(map, "description")? {
+        req = req.description(description);
+    }
+    if let Some(maxusers) = u32_field(map, "maxusers")? {
+        req = req.maxusers(maxusers);
+    }
+    Ok(req)
 }
 
 /// A chatroom id as stored: only ASCII digits. Anything else (spaces,

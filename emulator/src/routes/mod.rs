@@ -2,6 +2,7 @@
 //! the request context, the success envelope and body reading.
 
 mod chatrooms;
+mod token;
 mod users;
 
 use std::collections::BTreeMap;
@@ -14,18 +15,18 @@ use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Map, Value};
 
 use crate::service_error::ServiceError;
-use crate::wire::Envelope;
+use crate::wire::{Envelope, ResponseMeta};
 use crate::{AppState, now_ms};
 
 /// Largest request body the service accepts.
 pub const MAX_BODY_BYTES: usize = 5120;
 
 /// The internal app UUID the service reports; fixed, as clients ignore it.
-const APPLICATION_ID: &str = "8be024f0-e978-11e8-b697-5d598d5f8402";
+pub(crate) const APPLICATION_ID: &str = "8be024f0-e978-11e8-b697-5d598d5f8402";
 
 /// The emulator's routes, with the org/app and token checks in front.
 pub fn router(state: AppState) -> Router {
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
             "/{org}/{app}/users/{username}/joined_chatrooms",
             get(users::joined),
         )
+        .route(TOKEN_ROUTE, post(token::issue))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), gate));
@@ -126,8 +128,12 @@ impl Ctx {
     }
 }
 
+/// The token endpoint: the one route that needs no bearer token.
+const TOKEN_ROUTE: &str = "/{org}/{app}/token";
+
 // Runs before every route and fallback: the app must exist, then the token
-// must be valid, before anything about the request itself is looked at.
+// must be valid (except at the token endpoint), before anything about the
+// request itself is looked at.
 async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     match admit(&state, &req) {
         Ok(ctx) => {
@@ -142,7 +148,9 @@ fn admit(state: &AppState, req: &Request) -> Result<Ctx, ServiceError> {
     let path = req.uri().path();
     let sub_path = below_app(path, state.org(), state.app())
         .ok_or_else(|| ServiceError::org_app_not_found(state.org(), state.app(), path))?;
-    state.auth().check(req.headers())?;
+    if sub_path != "/token" {
+        state.authenticate(req.headers())?;
+    }
     let query = Query::<Vec<(String, String)>>::try_from_uri(req.uri())
         .map_err(|e| ServiceError::invalid_parameter(format!("malformed query string: {e}")))?;
     Ok(Ctx {
@@ -169,30 +177,29 @@ fn host(headers: &HeaderMap, uri: &Uri) -> String {
 
 /// The success envelope around `data`.
 pub(crate) fn envelope<T>(state: &AppState, ctx: &Ctx, data: T) -> Envelope<T> {
-    Envelope {
-        action: Some(ctx.method.as_str().to_ascii_lowercase()),
-        application: Some(APPLICATION_ID.to_owned()),
-        application_name: Some(state.app().to_owned()),
-        organization: Some(state.org().to_owned()),
-        uri: Some(format!("http://{}{}", ctx.host, ctx.full_path)),
-        path: Some(ctx.sub_path.clone()),
-        entities: Some(Vec::new()),
-        data,
-        timestamp: Some(now_ms()),
-        duration: Some(0),
-        count: None,
-        cursor: None,
-        params: ctx.params(),
-    }
+    let meta = ResponseMeta::default()
+        .action(ctx.method.as_str().to_ascii_lowercase())
+        .application(APPLICATION_ID)
+        .application_name(state.app())
+        .organization(state.org())
+        .uri(format!("http://{}{}", ctx.host, ctx.full_path))
+        .path(ctx.sub_path.clone())
+        .entities(Vec::<Value>::new())
+        .timestamp(now_ms())
+        .duration(0);
+    let meta = match ctx.params() {
+        Some(params) => meta.params(params),
+        None => meta,
+    };
+    Envelope::from_parts(data, meta)
 }
 
 /// The envelope for array data, which also carries `count`.
 pub(crate) fn list_envelope<T>(state: &AppState, ctx: &Ctx, data: Vec<T>) -> Envelope<Vec<T>> {
     let count = u64::try_from(data.len()).unwrap_or(u64::MAX);
-    Envelope {
-        count: Some(count),
-        ..envelope(state, ctx, data)
-    }
+    let mut reply = envelope(state, ctx, data);
+    reply.count = Some(count);
+    reply
 }
 
 /// Reads a POST/PUT body the way the service does: JSON content type, at
@@ -246,6 +253,18 @@ pub(crate) fn u32_field(map: &Map<String, Value>, key: &str) -> Result<Option<u3
             n.map(Some)
                 .ok_or_else(|| wrong_type(key, "a non-negative integer"))
         }
+        Some(_) => Err(wrong_type(key, "an integer")),
+    }
+}
+
+/// A non-negative integer field; `null` counts as absent.
+pub(crate) fn u64_field(map: &Map<String, Value>, key: &str) -> Result<Option<u64>, ServiceError> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| wrong_type(key, "a non-negative integer")),
         Some(_) => Err(wrong_type(key, "an integer")),
     }
 }

@@ -3,13 +3,12 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Extension, Path, State};
-use serde_json::{Map, Value};
 
 use super::{Ctx, list_envelope};
 use crate::AppState;
 use crate::service_error::ServiceError;
 use crate::validate;
-use crate::wire::{Envelope, JoinedChatroom};
+use crate::wire::{Envelope, JoinedChatroomOnWire};
 
 const PAGESIZE_MAX: usize = 1000;
 const PAGENUM_MAX: usize = i32::MAX as usize;
@@ -21,14 +20,15 @@ pub(crate) async fn joined(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     path: Result<Path<(String, String, String)>, PathRejection>,
-) -> Result<Json<Envelope<Vec<Value>>>, ServiceError> {
+) -> Result<Json<Envelope<Vec<JoinedChatroomOnWire>>>, ServiceError> {
     // A segment that does not decode to UTF-8 cannot be a username.
     let Path((_, _, raw)) = path.map_err(|e| ServiceError::invalid_parameter(e.body_text()))?;
     let username = validate::username("username", &raw)?;
     state.store().require_user(&username)?;
     let (skip, take) = window(&ctx)?;
     let rooms = state.store().joined(&username, skip, take);
-    let data = rooms.into_iter().map(joined_json).collect();
+    // This route sends `disabled` as a string ("false"), unlike the list route.
+    let data = rooms.into_iter().map(JoinedChatroomOnWire::from).collect();
     Ok(Json(list_envelope(&state, &ctx, data)))
 }
 
@@ -42,15 +42,4 @@ fn window(ctx: &Ctx) -> Result<(usize, usize), ServiceError> {
     let size = pagesize.unwrap_or(PAGESIZE_MAX);
     let skip = pagenum.unwrap_or(1).saturating_sub(1).saturating_mul(size);
     Ok((skip, size))
-}
-
-// This route sends `disabled` as a string ("false"), unlike the list route.
-fn joined_json(room: JoinedChatroom) -> Value {
-    let mut map = Map::new();
-    map.insert("id".to_owned(), Value::String(room.id.0));
-    map.insert("name".to_owned(), Value::String(room.name));
-    if let Some(disabled) = room.disabled {
-        map.insert("disabled".to_owned(), Value::String(disabled.to_string()));
-    }
-    Value::Object(map)
 }

@@ -100,3 +100,85 @@ async fn serves_logs_each_request_and_stops_on_ctrl_c() {
     assert!(fields[3].ends_with("ms"), "{log}");
     assert!(server.interrupt_and_wait(), "clean exit on SIGINT");
 }
+
+#[test]
+fn malformed_app_credentials_exit_two_with_a_clear_message() {
+    let cert = "5CFd2fd1755d40ecb72977518be15d3b";
+    let bad = Command::new(BIN)
+        .args(["--app-id", "xyz", "--app-certificate", cert])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--app-id: invalid app id: must be exactly 32 hex characters"),
+        "{err}"
+    );
+    let lonely = Command::new(BIN)
+        .args(["--client-id", "c"])
+        .output()
+        .expect("runs");
+    assert_eq!(lonely.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&lonely.stderr);
+    assert!(
+        err.contains("--client-id needs --client-secret too"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_credentials_and_client_credentials_from_flags() {
+    use agora_chat::Secret;
+    use agora_chat::auth::access_token::TokenMinter;
+
+    let (app_id, cert) = (
+        "970CA35de60c44645bbae8a215061b33",
+        "5CFd2fd1755d40ecb72977518be15d3b",
+    );
+    let args = [
+        "--port",
+        "0",
+        "--app-id",
+        app_id,
+        "--app-certificate",
+        cert,
+        "--client-id",
+        "cid",
+        "--client-secret",
+        "csecret",
+    ];
+    let server = Server::start(&args);
+    let banner = server.line();
+    let api = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {banner}"))
+        .to_owned();
+    assert!(
+        banner.contains("accepting AccessToken2 app tokens for App ID 970CA35de60c44645bbae8a215061b33, tokens from POST /demo/demo/token"),
+        "{banner}"
+    );
+    assert!(
+        !banner.contains(cert) && !banner.contains("csecret"),
+        "{banner}"
+    );
+    let http = reqwest::Client::new();
+    let minted = TokenMinter::new(app_id, Secret::from(cert))
+        .and_then(|m| m.mint_app_token(600))
+        .expect("mints");
+    let list = format!("{api}/chatrooms");
+    let ok = reply(http.get(&list).bearer_auth(minted.token.expose())).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let default = reply(http.get(&list).bearer_auth("emulator-token")).await;
+    assert_eq!(default.status, 401, "no default token beside --app-id");
+    let body = r#"{"grant_type":"client_credentials","client_id":"cid","client_secret":"csecret"}"#;
+    let issued = reply(
+        http.post(format!("{api}/token"))
+            .header("Content-Type", "application/json")
+            .body(body),
+    )
+    .await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let token = issued.body["access_token"].as_str().expect("token");
+    assert_eq!(reply(http.get(&list).bearer_auth(token)).await.status, 200);
+}

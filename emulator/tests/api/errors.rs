@@ -79,7 +79,8 @@ async fn update_rejects_unknown_fields_and_slashes() {
         (r#"{"maxusers":0}"#, "maxusers"),
         (r#"{"maxusers":1.5}"#, "maxusers"),
         (r#"{"name":true}"#, "name"),
-        (r#"{}"#, "at least one"),
+        // The spec's min_fields rule: "`(request)` at least 1 of [...] must be set".
+        (r#"{}"#, "at least 1 of"),
     ];
     for (body, field) in cases {
         let r = api.put(&path, body).await;

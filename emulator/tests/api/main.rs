@@ -1,6 +1,7 @@
 //! Drives the emulator over real HTTP on loopback with raw requests.
 //! One test binary with modules, so the suite links once.
 
+mod auth;
 mod cli;
 mod common;
 mod concurrency;

@@ -32,7 +32,7 @@ async fn create_answers_a_digit_id_in_the_envelope() {
         assert!(r.body.get(absent).is_none(), "{absent}: {}", r.body);
     }
     let typed: Envelope<CreatedChatroom> = serde_json::from_value(r.body).expect("wire type");
-    assert_eq!(typed.data.id.0, "66213271109633");
+    assert_eq!(typed.data.id.as_str(), "66213271109633");
     let second = api.create("b", "user1", &[]).await;
     assert_eq!(second, "66213271109634");
     assert_eq!(api.emu.chatroom_count(), 2);
@@ -108,7 +108,7 @@ async fn details_is_an_array_in_request_order() {
         Affiliation::Owner("user1".into()),
         Affiliation::Member("user2".into()),
     ];
-    assert_eq!(typed.data[1].affiliations, owners);
+    assert_eq!(typed.data[1].affiliations.as_deref(), Some(&owners[..]));
 
     let one = api.get(&format!("/chatrooms/{a}")).await;
     assert_eq!((one.status, ids(&one)), (200, vec![a.clone()]));

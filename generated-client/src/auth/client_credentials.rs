@@ -139,10 +139,15 @@ impl FetchToken for Exchange {
             }
             let answer: TokenResponse =
                 serde_json::from_slice(&bytes).map_err(AuthError::Decode)?;
+            // Easemob answers `expires_in: 0` for a token that does not expire.
+            let expires_at = match answer.expires_in {
+                0 => u64::MAX,
+                seconds => issued_at.saturating_add(seconds),
+            };
             Ok(FetchedToken {
                 token: Secret::new(answer.access_token),
                 issued_at,
-                expires_at: issued_at.saturating_add(answer.expires_in),
+                expires_at,
             })
         })
     }

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use agora_chat::auth::AppCredentials;
 use agora_chat::auth::access_token::{FixedClock, FixedSalt, TokenMinter};
 use agora_chat::limit::RateLimits;
 use agora_chat::operations::{ListChatroomsQuery, ListJoinedChatroomsQuery};
@@ -19,9 +20,8 @@ use agora_chat_emulator::{Emulator, EmulatorBuilder, ManualClock};
 
 const ORG: &str = "e2e-org";
 const APP: &str = "e2e-app";
-/// The fixed token the emulator accepts beside AccessToken2 app tokens.
-const TOKEN: &str = "e2e-static-token";
-/// The emulator also verifies AccessToken2 app tokens for these credentials.
+/// The emulator verifies AccessToken2 app tokens for these credentials; the client mints
+/// them (no static token in the default path).
 const APP_ID: &str = "970CA35de60c44645bbae8a215061b33";
 const CERT: &str = "5CFd2fd1755d40ecb72977518be15d3b";
 
@@ -36,13 +36,11 @@ const SECURITY: &str = "org.apache.usergrid.rest.exceptions.SecurityException";
 const BAD_TOKEN: &str = "com.easemob.im.exceptions.EasemobSecurityException";
 const WEB_APPLICATION: &str = "javax.ws.rs.WebApplicationException";
 
-/// The emulator every test starts from: org/app above, the fixed token and App ID +
-/// certificate both accepted.
+/// The emulator every test starts from: org/app above, App ID + certificate.
 fn emulator() -> EmulatorBuilder {
     Emulator::builder()
         .org(ORG)
         .app(APP)
-        .token(TOKEN)
         .app_credentials(APP_ID, CERT)
 }
 
@@ -61,7 +59,7 @@ fn client_builder_for(emu: &Emulator) -> ClientBuilder {
         .app_name(APP)
         .allow_http(true)
         .rate_limits(RateLimits::Off)
-        .app_token(TOKEN)
+        .app_credentials(AppCredentials::new(APP_ID, CERT))
 }
 
 fn client_for(emu: &Emulator) -> Client {

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::types::ResponseMeta;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 
@@ -37,6 +37,11 @@ pub trait PageQuery: Sized + Clone + Send + Sync + 'static {
 
     /// The same query with the largest page size the service allows where none is set.
     fn with_largest_pages(self) -> Self;
+
+    /// The cursor this query resumes from, for cursor paging.
+    fn cursor(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Why a stream stopped with an error of its own.
@@ -83,11 +88,13 @@ where
     F: FnMut(Q) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T, Q>, Error>> + Send,
 {
+    // A resumed listing must not come back to where it started.
+    let cursors = next_by_cursor(first.cursor()).into_iter().collect();
     let state = StreamState {
         next: Some(first),
         items: VecDeque::new(),
         pages: 0,
-        cursors: HashSet::new(),
+        cursors,
         pending: None,
         fetch,
         operation,
@@ -114,6 +121,8 @@ where
             }
         }
     })
+    // Fused: polling again after the end keeps answering `None` (safe in `select!`).
+    .fuse()
 }
 
 impl<T, Q, F> StreamState<T, Q, F> {

@@ -31,6 +31,10 @@ pub fn emit_page_query(op: &Operation, query: &proc_macro2::Ident) -> TokenStrea
                     fn next_page(&self, _items: usize, cursor: Option<&str>) -> Option<Self> {
                         crate::paginate::next_by_cursor(cursor).map(|cursor| Self { cursor: Some(cursor), ..self.clone() })
                     }
+
+                    fn cursor(&self) -> Option<&str> {
+                        self.cursor.as_deref()
+                    }
                 },
                 quote!(Self { limit: self.limit.or(Some(#limit)), ..self }),
             )

@@ -114,6 +114,9 @@ impl crate::paginate::PageQuery for ListChatroomsQuery {
                 ..self.clone()
             })
     }
+    fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
     fn with_largest_pages(self) -> Self {
         Self {
             limit: self.limit.or(Some(100)),
@@ -138,7 +141,7 @@ impl ListChatroomsQuery {
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ListJoinedChatroomsQuery {
-    /// Page number, from 1.
+    /// Page number, from 1. Without `pagenum` and `pagesize` the service answers the 500 most recently joined chatrooms as one unpaged list; the stream method always pages.
     ///
     /// Validated: at least 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -38,9 +38,80 @@
 //! credentials at `POST /{org}/{app}/token`
 //! ([`EmulatorBuilder::client_credentials`]). Token expiry follows the
 //! emulator's [`Clock`] ([`ManualClock`] lets tests move it).
+//!
+//! # Test controls
+//!
+//! Operations are named by the client's operation ids
+//! (`agora_chat::operations::OPERATIONS`): `create_chatroom`,
+//! `list_chatrooms`, `list_joined_chatrooms`, `get_chatrooms`,
+//! `update_chatroom`, `delete_chatroom`.
+//!
+//! - **Request counts**: [`Emulator::request_count`] counts every request
+//!   that reached an operation's route of this app, whatever the answer
+//!   (rejected tokens, injected faults and 429s included);
+//!   [`Emulator::arrivals`] gives their arrival times, e.g. to measure a
+//!   client's backoff; [`Emulator::reset_request_counts`] starts again.
+//! - **Quotas** ([`EmulatorBuilder::quotas`], `--quotas documented`; off by
+//!   default): at most N requests of an operation whose arrivals lie within
+//!   any one second; the next is answered 429 with the service's flat body
+//!   `{"error":"reach_limit",...,"error_description":"This request has reached
+//!   api limit"}`. [`Quotas::Documented`] takes the numbers from the client's
+//!   operation metadata (create, list and joined 50/s; details, update and
+//!   delete 100/s); [`Quotas::per_second`] and [`Quotas::with`] set others.
+//!   Quotas are checked after the token: refused requests, and requests with
+//!   a bad token, do not use them up. [`Emulator::throttled_count`] counts the
+//!   429s they gave.
+//! - **Faults** ([`Emulator::faults`], [`Fault`]): the next N calls of an
+//!   operation answer a status (with a body and headers such as
+//!   `Retry-After`), wait before answering, close the connection without an
+//!   answer, answer 200 with malformed JSON, or cut the answer's body short.
+//!   Each fault applies before processing (the call has no effect) or after
+//!   it (the call takes effect, then its answer is replaced or lost). Faults
+//!   are used up in order, one per call, as calls arrive; they come before
+//!   the token check and the quotas.
+//!
+//! # The admin endpoint
+//!
+//! The same controls over HTTP, under `/_emulator` (a path the real service
+//! does not have; no token needed; JSON in and out):
+//!
+//! | request | effect and answer |
+//! |---|---|
+//! | `POST /_emulator/faults` | queues one fault object, or an array of them (all or none): `{"faults": [..]}`, every queued fault |
+//! | `GET /_emulator/faults` | `{"faults": [..]}`, next first for each operation |
+//! | `DELETE /_emulator/faults[?operation=ID]` | removes all queued faults, or one operation's |
+//! | `GET /_emulator/requests` | `{"requests": {"create_chatroom": 3, ..}, "throttled": {..}}` |
+//! | `DELETE /_emulator/requests` | sets the counts back to 0 |
+//! | `GET /_emulator/quotas` | `{"quotas": {"create_chatroom": 50, ..}}` (limited operations only) |
+//!
+//! A fault object:
+//!
+//! ```json
+//! {"operation": "create_chatroom",
+//!  "fault": "status",
+//!  "status": 503,
+//!  "body": "<html>busy</html>",
+//!  "headers": {"Retry-After": "1"},
+//!  "delay_ms": 0,
+//!  "when": "before",
+//!  "times": 3}
+//! ```
+//!
+//! `fault` is one of `status` (needs `status`), `delay` (the normal answer,
+//! `delay_ms` late), `drop` (close the connection unanswered), `malformed`
+//! (200 with broken JSON) and `truncated` (the head and half the body, then
+//! close). `body` is sent as it is when a string, as JSON otherwise; `when`
+//! is `before` (default) or `after` processing; `delay_ms` (default 0) waits
+//! before answering with any fault; `times` defaults to 1. Unknown fields,
+//! operations, statuses or header names are refused with 400
+//! `invalid_parameter`.
 
 mod auth;
 mod clock;
+mod controls;
+pub mod faults;
+mod link;
+mod quota;
 mod routes;
 mod service_error;
 mod store;
@@ -49,7 +120,7 @@ pub mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use agora_chat::Secret;
 use axum::http::HeaderMap;
@@ -58,6 +129,9 @@ use tokio::task::JoinHandle;
 
 pub use auth::Auth;
 pub use clock::{Clock, FixedClock, ManualClock, SystemClock};
+pub use controls::ARRIVALS_KEPT;
+pub use faults::{Fault, FaultError, Faults};
+pub use quota::Quotas;
 pub use routes::router;
 pub use service_error::ServiceError;
 pub use store::FIRST_ID;
@@ -93,6 +167,10 @@ struct Shared {
     clock: clock::SharedClock,
     store: store::Store,
     log_requests: bool,
+    requests: controls::Counters,
+    arrivals: controls::Arrivals,
+    limiter: quota::Limiter,
+    faults: Faults,
 }
 
 impl AppState {
@@ -158,6 +236,64 @@ impl AppState {
         Ok((self.inner.issued.issue(now, expires_at), ttl))
     }
 
+    /// How many requests reached the route of the client operation
+    /// `operation` (e.g. `create_chatroom`), whatever the answer: rejected
+    /// tokens, injected faults and 429s included. 0 for an unknown id.
+    pub fn request_count(&self, operation: &str) -> u64 {
+        self.inner.requests.get(operation)
+    }
+
+    /// Every operation's request count, in the spec's order.
+    pub fn request_counts(&self) -> Vec<(&'static str, u64)> {
+        self.inner.requests.all()
+    }
+
+    /// When the requests of `operation` arrived, oldest first: the latest
+    /// requests of all operations, at most [`ARRIVALS_KEPT`] in all, are
+    /// kept. Useful to measure a client's backoff between attempts.
+    pub fn arrivals(&self, operation: &str) -> Vec<Instant> {
+        self.inner.arrivals.of(operation)
+    }
+
+    /// Sets every request count, and every [throttled
+    /// count](Self::throttled_count), back to 0, and forgets the
+    /// [arrivals](Self::arrivals).
+    pub fn reset_request_counts(&self) {
+        self.inner.requests.reset();
+        self.inner.arrivals.clear();
+        self.inner.limiter.reset_throttled();
+    }
+
+    /// How many requests of `operation` the [quotas](EmulatorBuilder::quotas)
+    /// answered 429 `reach_limit` (injected faults not included).
+    pub fn throttled_count(&self, operation: &str) -> u64 {
+        self.inner.limiter.throttled(operation)
+    }
+
+    /// Every operation's throttled count, in the spec's order.
+    pub fn throttled_counts(&self) -> Vec<(&'static str, u64)> {
+        self.inner.limiter.throttled_counts()
+    }
+
+    /// The quotas enforced.
+    pub fn quotas(&self) -> &Quotas {
+        self.inner.limiter.quotas()
+    }
+
+    /// The faults waiting to be injected; push more at any time.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    pub(crate) fn limiter(&self) -> &quota::Limiter {
+        &self.inner.limiter
+    }
+
+    pub(crate) fn count_request(&self, operation: &'static str) {
+        self.inner.requests.add(operation);
+        self.inner.arrivals.add(operation, Instant::now());
+    }
+
     pub(crate) fn store(&self) -> &store::Store {
         &self.inner.store
     }
@@ -187,6 +323,7 @@ pub struct EmulatorBuilder {
     strict_users: Option<Vec<String>>,
     addr: SocketAddr,
     log_requests: bool,
+    quotas: Quotas,
 }
 
 impl Default for EmulatorBuilder {
@@ -200,6 +337,7 @@ impl Default for EmulatorBuilder {
             strict_users: None,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_requests: false,
+            quotas: Quotas::Off,
         }
     }
 }
@@ -308,6 +446,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Enforces per-operation rate limits, as the service does (default
+    /// [`Quotas::Off`]): a request over its operation's quota within any one
+    /// second is answered 429 `reach_limit`. [`start`](Self::start) fails
+    /// with `InvalidInput` when a limit names an unknown operation.
+    pub fn quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
     /// The shared state, for embedding [`router`] in another server.
     pub fn state(&self) -> AppState {
         let shared = Shared {
@@ -319,6 +466,10 @@ impl EmulatorBuilder {
             clock: self.clock.clone(),
             store: store::Store::new(self.strict_users.clone()),
             log_requests: self.log_requests,
+            requests: controls::Counters::default(),
+            arrivals: controls::Arrivals::default(),
+            limiter: quota::Limiter::new(&self.quotas),
+            faults: Faults::default(),
         };
         AppState {
             inner: Arc::new(shared),
@@ -326,17 +477,22 @@ impl EmulatorBuilder {
     }
 
     /// Binds the listener and serves in a background task. Fails with
-    /// `InvalidInput` when an App ID or certificate is not 32 hex characters.
+    /// `InvalidInput` when an App ID or certificate is not 32 hex characters,
+    /// or a quota names an unknown operation.
     pub async fn start(self) -> std::io::Result<Emulator> {
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
         self.effective_auth().validate().map_err(|e| {
-            let message =
-                format!("{e} (the App ID and App Certificate are 32 hex characters each)");
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, message)
+            invalid(format!(
+                "{e} (the App ID and App Certificate are 32 hex characters each)"
+            ))
         })?;
-        let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        let addr = listener.local_addr()?;
+        self.quotas.check().map_err(invalid)?;
+        let listener = link::LinkListener(tokio::net::TcpListener::bind(self.addr).await?);
+        let addr = axum::serve::Listener::local_addr(&listener)?;
         let state = self.state();
-        let app = router(state.clone());
+        // Each connection's `Link` lets the faults close it or cut it short.
+        let app = router(state.clone()).into_make_service_with_connect_info::<link::Link>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             // A dropped sender also ends the wait, so Drop stops the server too.
@@ -403,6 +559,36 @@ impl Emulator {
     /// The emulator's clock, in seconds since the Unix epoch.
     pub fn now_unix(&self) -> u64 {
         self.state.now_unix()
+    }
+
+    /// How many requests reached the route of the client operation
+    /// `operation` (an id of `agora_chat::operations::OPERATIONS`, e.g.
+    /// `create_chatroom`), whatever the answer: rejected tokens, injected
+    /// faults and 429s included. 0 for an unknown id.
+    pub fn request_count(&self, operation: &str) -> u64 {
+        self.state.request_count(operation)
+    }
+
+    /// Sets every request count, and every throttled count, back to 0.
+    pub fn reset_request_counts(&self) {
+        self.state.reset_request_counts();
+    }
+
+    /// How many requests of `operation` the quotas answered 429 `reach_limit`.
+    pub fn throttled_count(&self, operation: &str) -> u64 {
+        self.state.throttled_count(operation)
+    }
+
+    /// When the kept requests of `operation` arrived, oldest first (see
+    /// [`AppState::arrivals`]).
+    pub fn arrivals(&self, operation: &str) -> Vec<Instant> {
+        self.state.arrivals(operation)
+    }
+
+    /// The faults waiting to be injected: `emu.faults().push("create_chatroom",
+    /// Fault::status(503).times(3))`.
+    pub fn faults(&self) -> &Faults {
+        self.state.faults()
     }
 
     /// Stops accepting connections and waits for open requests to finish.

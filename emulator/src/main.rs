@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use agora_chat::Secret;
 use agora_chat::auth::access_token::{AppId, validate_certificate};
-use agora_chat_emulator::{DEFAULT_TOKEN, Emulator, is_username};
+use agora_chat_emulator::{DEFAULT_TOKEN, Emulator, Quotas, is_username};
 
 const USAGE: &str = "\
 Usage: agora-chat-emulator [OPTIONS]
@@ -28,7 +28,15 @@ Options:
                         (client credentials) and accept the tokens it issues
   --client-secret <SECRET>
   --users <A,B,...>     strict mode: only these users exist
-  -h, --help            print this help";
+  --quotas <off|documented>
+                        enforce the documented per-operation rate limits
+                        (429 reach_limit over them; default off)
+  -h, --help            print this help
+
+Test controls (no token needed), outside /ORG/APP:
+  GET|POST|DELETE /_emulator/faults   injected faults (JSON)
+  GET|DELETE      /_emulator/requests request and 429 counts per operation
+  GET             /_emulator/quotas   the quotas enforced";
 
 #[derive(Debug, PartialEq)]
 struct Args {
@@ -42,6 +50,7 @@ struct Args {
     /// Client id and secret for the token endpoint.
     client_credentials: Option<(String, Secret)>,
     users: Option<Vec<String>>,
+    quotas: Quotas,
 }
 
 impl Default for Args {
@@ -54,6 +63,7 @@ impl Default for Args {
             app_credentials: None,
             client_credentials: None,
             users: None,
+            quotas: Quotas::Off,
         }
     }
 }
@@ -79,6 +89,7 @@ async fn run(args: Args) -> ExitCode {
         .org(&args.org)
         .app(&args.app)
         .bind(args.addr)
+        .quotas(args.quotas.clone())
         .log_requests(true);
     match (args.token, &args.app_credentials) {
         (Some(token), _) => builder = builder.token(token),
@@ -103,6 +114,9 @@ async fn run(args: Args) -> ExitCode {
     };
     let api = format!("{}/{}/{}", emu.base_url(), args.org, args.app);
     eprintln!("agora-chat-emulator listening on {api} (Ctrl-C to stop); accepting {accepted}");
+    if emu.state().quotas() != &Quotas::Off {
+        eprintln!("enforcing the documented quotas (429 reach_limit over them)");
+    }
     wait_for_stop().await;
     emu.shutdown().await;
     eprintln!("agora-chat-emulator stopped");
@@ -170,6 +184,7 @@ fn parse_args(mut argv: impl Iterator<Item = String>) -> Result<Option<Args>, St
             "--client-id" => client_id = Some(non_empty(&flag, value)?),
             "--client-secret" => client_secret = Some(Secret::new(non_empty(&flag, value)?)),
             "--users" => args.users = Some(parse_users(&value)?),
+            "--quotas" => args.quotas = parse_quotas(&value)?,
             _ => return Err(format!("unknown option '{flag}'")),
         }
     }
@@ -221,6 +236,16 @@ fn path_segment(flag: &str, value: String) -> Result<String, String> {
     let ok = !value.is_empty() && !value.contains('/');
     ok.then_some(value)
         .ok_or_else(|| format!("{flag} must be non-empty and must not contain '/'"))
+}
+
+fn parse_quotas(value: &str) -> Result<Quotas, String> {
+    match value {
+        "off" => Ok(Quotas::Off),
+        "documented" => Ok(Quotas::Documented),
+        other => Err(format!(
+            "invalid value '{other}' for --quotas: use off or documented"
+        )),
+    }
 }
 
 fn parse_users(list: &str) -> Result<Vec<String>, String> {
@@ -275,6 +300,9 @@ mod tests {
         assert!(parse(&["--users", "a b"]).is_err());
         assert!(parse(&["--token", ""]).is_err());
         assert!(parse(&["--org", "a/b"]).is_err());
+        let quotas = parse(&["--quotas", "documented"]).map(|a| a.map(|a| a.quotas));
+        assert_eq!(quotas, Ok(Some(Quotas::Documented)));
+        assert!(parse(&["--quotas", "on"]).is_err());
         let token = parse(&["--token", "007eJx/+a="]).map(|a| a.map(|a| a.token));
         assert_eq!(token, Ok(Some(Some("007eJx/+a=".to_owned()))));
     }

@@ -18,6 +18,10 @@ const RESOURCE_NOT_FOUND: &str = "com.easemob.group.exception.ResourceNotFoundEx
 const ORG_APP_NOT_FOUND: &str =
     "org.apache.usergrid.rest.exceptions.OrganizationApplicationNotFoundException";
 const WEB_APPLICATION: &str = "javax.ws.rs.WebApplicationException";
+// The service's exception names for these are not documented.
+const REACH_LIMIT: &str = "com.easemob.common.exception.ReachLimitException";
+const RESOURCE_LIMITED: &str = "com.easemob.common.exception.ResourceLimitedException";
+const FORBIDDEN_OP: &str = "com.easemob.group.exception.ForbiddenOpException";
 
 /// One failed request, rendered as the service's flat JSON error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +97,46 @@ impl ServiceError {
     pub fn exceed_limit(description: impl Into<String>) -> Self {
         let d = description.into();
         Self::new(StatusCode::FORBIDDEN, "exceed_limit", EXCEED_LIMIT, d)
+    }
+
+    /// 403: the operation is not allowed.
+    pub fn forbidden_op(description: impl Into<String>) -> Self {
+        let d = description.into();
+        Self::new(StatusCode::FORBIDDEN, "forbidden_op", FORBIDDEN_OP, d)
+    }
+
+    /// 429: the operation's per-second quota is used up; a later retry works.
+    pub fn reach_limit() -> Self {
+        let d = "This request has reached api limit".to_owned();
+        let s = StatusCode::TOO_MANY_REQUESTS;
+        Self::new(s, "reach_limit", REACH_LIMIT, d)
+    }
+
+    /// 429: the plan's quota is exhausted; retrying does not help.
+    pub fn resource_limited() -> Self {
+        let d = "The resource of this app has been limited".to_owned();
+        let s = StatusCode::TOO_MANY_REQUESTS;
+        Self::new(s, "resource_limited", RESOURCE_LIMITED, d)
+    }
+
+    /// 500: the service failed.
+    pub fn internal() -> Self {
+        Self::web_application(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// A typical error of the service for `status`: 400 `invalid_parameter`,
+    /// 401 `unauthorized`, 403 `forbidden_op`, 404
+    /// `service_resource_not_found`, 429 `reach_limit`, any other status
+    /// `web_application`.
+    pub fn for_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => Self::invalid_parameter("invalid parameter"),
+            401 => Self::unauthorized(),
+            403 => Self::forbidden_op("forbidden operation"),
+            404 => Self::service_resource_not_found(),
+            429 => Self::reach_limit(),
+            _ => Self::web_application(status),
+        }
     }
 
     /// 404: no chatroom (or no route) matches.

@@ -1,6 +1,7 @@
 //! HTTP routing and what every route shares: the gate (org/app and token),
 //! the request context, the success envelope and body reading.
 
+mod admin;
 mod chatrooms;
 mod token;
 mod users;
@@ -8,9 +9,10 @@ mod users;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use agora_chat::operation::OperationMeta;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Query, Request, State};
 use axum::http::header::{CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
@@ -18,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value};
 
+use crate::link::Link;
 use crate::service_error::ServiceError;
 use crate::wire::{Envelope, ResponseMeta};
 use crate::{AppState, now_ms};
@@ -46,7 +49,13 @@ pub fn router(state: AppState) -> Router {
         .route(TOKEN_ROUTE, post(token::issue))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), gate));
+        // Inside the gate: only requests with a valid token use up the quota.
+        .layer(from_fn_with_state(state.clone(), quota))
+        .layer(from_fn_with_state(state.clone(), gate))
+        // Outside the gate, so every request to an API route is counted.
+        .layer(from_fn_with_state(state.clone(), controls))
+        // The test controls: no token, outside `/{org}/{app}`.
+        .merge(admin::routes());
     let api = if state.log_requests() {
         api.layer(from_fn(log_request))
     } else {
@@ -71,6 +80,47 @@ async fn log_request(req: Request, next: Next) -> Response {
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     eprintln!("{method} {path} {} {ms:.1}ms", res.status().as_u16());
     res
+}
+
+/// The client operation a request performs, found by `controls`.
+#[derive(Debug, Clone, Copy)]
+struct Operation(&'static OperationMeta);
+
+// Runs before the gate on every request that matched a route: requests to a
+// client operation's route of this app are counted, whatever the answer, and
+// meet the next fault injected for the operation.
+async fn controls(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(op) = operation_of(&state, &req) else {
+        return next.run(req).await;
+    };
+    state.count_request(op.id);
+    req.extensions_mut().insert(Operation(op));
+    match state.faults().next(op.id) {
+        None => next.run(req).await,
+        Some(fault) => {
+            let link = req.extensions().get::<ConnectInfo<Link>>();
+            let link = link.map(|ConnectInfo(link)| link.clone());
+            crate::faults::apply(fault, link, req, next).await
+        }
+    }
+}
+
+// Runs after the gate: 429 `reach_limit` over the operation's quota.
+async fn quota(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let op = req.extensions().get::<Operation>().copied();
+    match op {
+        Some(Operation(op)) if !state.limiter().admit(op.id) => {
+            ServiceError::reach_limit().into_response()
+        }
+        _ => next.run(req).await,
+    }
+}
+
+// The client operation a request to this app performs.
+fn operation_of(state: &AppState, req: &Request) -> Option<&'static OperationMeta> {
+    below_app(req.uri().path(), state.org(), state.app())?;
+    let route = req.extensions().get::<MatchedPath>()?;
+    crate::controls::operation_of(req.method().as_str(), route.as_str())
 }
 
 /// What a route needs to know about its request, captured by the gate.

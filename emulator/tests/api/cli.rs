@@ -182,3 +182,39 @@ async fn app_credentials_and_client_credentials_from_flags() {
     let token = issued.body["access_token"].as_str().expect("token");
     assert_eq!(reply(http.get(&list).bearer_auth(token)).await.status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotas_from_a_flag_and_faults_over_the_admin_endpoint() {
+    let server = Server::start(&["--port", "0", "--token", "t", "--quotas", "documented"]);
+    let banner = server.line();
+    let api = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {banner}"))
+        .to_owned();
+    let notice = server.line();
+    assert!(notice.contains("documented quotas"), "{notice}");
+    let root = api.trim_end_matches("/demo/demo");
+    let http = reqwest::Client::new();
+    let quotas = reply(http.get(format!("{root}/_emulator/quotas"))).await;
+    assert_eq!(quotas.body["quotas"]["create_chatroom"], 50);
+    let fault = r#"{"operation": "list_chatrooms", "fault": "status", "status": 503}"#;
+    let queued = reply(
+        http.post(format!("{root}/_emulator/faults"))
+            .header("Content-Type", "application/json")
+            .body(fault),
+    )
+    .await;
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    let list = format!("{api}/chatrooms");
+    let answered = http
+        .get(&list)
+        .bearer_auth("t")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answered.status().as_u16(), 503);
+    assert_eq!(reply(http.get(&list).bearer_auth("t")).await.status, 200);
+    let counts = reply(http.get(format!("{root}/_emulator/requests"))).await;
+    assert_eq!(counts.body["requests"]["list_chatrooms"], 2);
+}

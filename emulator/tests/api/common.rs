@@ -113,7 +113,10 @@ impl Api {
 }
 
 pub async fn reply(req: reqwest::RequestBuilder) -> Reply {
-    let res = req.send().await.expect("request is answered");
+    reply_of(req.send().await.expect("request is answered")).await
+}
+
+pub async fn reply_of(res: reqwest::Response) -> Reply {
     let status = res.status().as_u16();
     let bytes = res.bytes().await.expect("body");
     let body = serde_json::from_slice(&bytes)

@@ -77,6 +77,10 @@ pub enum Error {
         delivery: Delivery,
         last: Box<Error>,
     },
+    /// The call's deadline passed before the request could be sent (e.g. waiting for a
+    /// rate-limit slot); nothing was sent.
+    #[error("{operation}: the deadline passed before the request could be sent")]
+    DeadlineExceeded { operation: &'static str },
     /// A paginated listing that would not end.
     #[error("{operation}: {problem}")]
     Pagination {
@@ -113,6 +117,7 @@ impl Error {
             | Error::NotApplied { operation, .. }
             | Error::RetriesExhausted { operation, .. }
             | Error::Pagination { operation, .. }
+            | Error::DeadlineExceeded { operation }
             | Error::Auth { operation, .. } => operation,
         }
     }
@@ -145,9 +150,10 @@ impl Error {
     /// [`Delivery::NotSent`] may have created the chatroom.
     pub fn delivery(&self) -> Delivery {
         match self {
-            Error::Validation { .. } | Error::Encode { .. } | Error::Auth { .. } => {
-                Delivery::NotSent
-            }
+            Error::Validation { .. }
+            | Error::Encode { .. }
+            | Error::Auth { .. }
+            | Error::DeadlineExceeded { .. } => Delivery::NotSent,
             Error::Transport { source, .. } | Error::Timeout { source, .. }
                 if source.is_connect() || source.is_builder() =>
             {

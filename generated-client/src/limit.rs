@@ -99,32 +99,48 @@ impl RateLimiter {
         Self { windows }
     }
 
-    /// Waits until `op` may start another request within its quota.
-    pub async fn acquire(&self, op: &OperationMeta) {
+    /// Waits until `op` may start another request within its quota, unless that slot would
+    /// start at or after `deadline`: then it is not taken and the answer is `false`, at once.
+    pub async fn acquire_before(&self, op: &OperationMeta, deadline: Option<Instant>) -> bool {
         let Some(window) = self.windows.get(op.id) else {
-            return;
+            return true;
         };
         let start = {
             let mut window = window.lock().unwrap_or_else(PoisonError::into_inner);
-            window.reserve(Instant::now())
+            window.reserve(Instant::now(), deadline)
         };
-        tokio::time::sleep_until(start).await;
+        match start {
+            Some(start) => {
+                tokio::time::sleep_until(start).await;
+                true
+            }
+            None => false,
+        }
     }
 }
 
 impl Window {
-    /// Reserves the earliest start at or after `now` that keeps the window within quota.
-    fn reserve(&mut self, now: Instant) -> Instant {
-        let start = if self.starts.len() < self.per_sec {
-            now
-        } else {
-            let oldest = self.starts.pop_front().unwrap_or(now);
-            now.max(oldest + WINDOW)
+    /// Reserves the earliest start at or after `now` that keeps the window within quota,
+    /// unless it would be at or after `deadline`.
+    fn reserve(&mut self, now: Instant, deadline: Option<Instant>) -> Option<Instant> {
+        let full = self.starts.len() >= self.per_sec;
+        let earliest = match self.starts.front() {
+            Some(oldest) if full => now.max(*oldest + WINDOW),
+            _ => now,
         };
         // Reservations are handed out in order, so the deque stays sorted.
-        let start = self.starts.back().map_or(start, |last| start.max(*last));
+        let start = self
+            .starts
+            .back()
+            .map_or(earliest, |last| earliest.max(*last));
+        if deadline.is_some_and(|deadline| start >= deadline) {
+            return None;
+        }
+        if full {
+            self.starts.pop_front();
+        }
         self.starts.push_back(start);
-        start
+        Some(start)
     }
 }
 
@@ -152,7 +168,7 @@ mod tests {
                 .get("op")
                 .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner))
                 .expect("window");
-            (0..500).map(|_| window.reserve(now)).collect()
+            (0..500).filter_map(|_| window.reserve(now, None)).collect()
         };
         for (i, start) in starts.iter().enumerate().skip(50) {
             assert!(
@@ -182,8 +198,16 @@ mod tests {
         let limiter = RateLimiter::new(&limits, &[&OP]);
         let started = Instant::now();
         for _ in 0..5 {
-            limiter.acquire(&OP).await;
+            assert!(limiter.acquire_before(&OP, None).await);
         }
         assert_eq!(started.elapsed(), WINDOW * 2);
+        // The sixth slot is free now; the seventh, a window later, is past the deadline: it
+        // is refused at once and not taken.
+        let deadline = Some(Instant::now() + WINDOW / 2);
+        assert!(limiter.acquire_before(&OP, deadline).await);
+        assert!(!limiter.acquire_before(&OP, deadline).await);
+        assert_eq!(started.elapsed(), WINDOW * 2);
+        assert!(limiter.acquire_before(&OP, None).await);
+        assert_eq!(started.elapsed(), WINDOW * 3);
     }
 }

@@ -141,11 +141,14 @@ fn random_unit() -> f64 {
 
 /// Why retrying stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StopReason {
     MaxAttempts,
     Deadline,
     /// The client's retry budget is drained: the service is failing for many calls.
     Budget,
+    /// After retries, an answer that retrying cannot fix (e.g. a 404).
+    Final,
 }
 
 impl std::fmt::Display for StopReason {
@@ -154,6 +157,7 @@ impl std::fmt::Display for StopReason {
             StopReason::MaxAttempts => "attempt limit reached",
             StopReason::Deadline => "deadline reached",
             StopReason::Budget => "retry budget drained",
+            StopReason::Final => "final answer",
         })
     }
 }

@@ -4,6 +4,7 @@
 use crate::Client;
 use crate::error::Delivery;
 use crate::error::Error;
+use crate::operation::OperationMeta;
 use crate::request::Call;
 use crate::response::decode_error;
 use crate::response::{RawResponse, Response, decode};
@@ -57,29 +58,45 @@ impl Client {
         let deadline = policy.deadline.map(|limit| Instant::now() + limit);
         let mut delivery = Delivery::NotSent;
         let mut attempt: u32 = 0;
+        // The failure of the attempt before, reported if the deadline stops the next one.
+        let mut previous: Option<Error> = None;
         loop {
             attempt = attempt.saturating_add(1);
-            self.inner.limiter.acquire(op).await;
             let outcome = self.attempt(call, policy, deadline).await;
             let span = tracing::Span::current();
             span.record("attempt", attempt);
             if let Ok(raw) = &outcome {
                 span.record("status", raw.status);
             }
+            if let (Err(Error::DeadlineExceeded { .. }), Some(last)) = (&outcome, previous.take()) {
+                let stop = Stop {
+                    attempts: attempt - 1,
+                    reason: StopReason::Deadline,
+                    delivery,
+                };
+                return Err(stop.error(op, last));
+            }
             delivery = delivery.max(outcome_delivery(&outcome));
             let class = classify(view(&outcome));
             if class == Class::Final && outcome.as_ref().is_ok_and(|raw| raw.status < 300) {
                 budget.record_success();
             }
-            // Without retries the error stays as it came (not wrapped as "exhausted").
             if !may_retry(op, class) || policy.max_attempts <= 1 {
-                return outcome;
+                return finish(
+                    op,
+                    outcome,
+                    Stop {
+                        attempts: attempt,
+                        reason: StopReason::Final,
+                        delivery,
+                    },
+                );
             }
             let delay = policy.delay(
                 attempt,
                 outcome.as_ref().ok().and_then(|raw| raw.retry_after),
             );
-            let stop = if attempt >= policy.max_attempts {
+            let reason = if attempt >= policy.max_attempts {
                 Some(StopReason::MaxAttempts)
             } else if deadline.is_some_and(|deadline| Instant::now() + delay >= deadline) {
                 Some(StopReason::Deadline)
@@ -88,15 +105,14 @@ impl Client {
             } else {
                 None
             };
-            if let Some(reason) = stop {
-                let last = Box::new(outcome.map_or_else(|err| err, |raw| decode_error(op, raw)));
-                return Err(Error::RetriesExhausted {
-                    operation: op.id,
+            let failure = outcome.map_or_else(|err| err, |raw| decode_error(op, raw));
+            if let Some(reason) = reason {
+                return Err(Stop {
                     attempts: attempt,
                     reason,
                     delivery,
-                    last,
-                });
+                }
+                .error(op, failure));
             }
             tracing::debug!(
                 operation = op.id,
@@ -105,45 +121,72 @@ impl Client {
                 ?class,
                 "retrying"
             );
+            previous = Some(failure);
             tokio::time::sleep(delay).await;
         }
     }
 
-    /// One attempt, within the attempt timeout and the call's deadline. A token the service
-    /// reports as expired is replaced once and the request sent again (it was not processed).
+    /// One attempt: a token, then a slot of the operation's rate limit, then the request,
+    /// all within the call's deadline. A token the service reports as expired is replaced
+    /// once and the request sent again (it was not processed).
     async fn attempt(
         &self,
         call: &Call,
         policy: &RetryPolicy,
         deadline: Option<Instant>,
     ) -> Result<RawResponse, Error> {
-        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
-        let timeout = remaining.map_or(policy.attempt_timeout, |left| {
-            left.min(policy.attempt_timeout)
-        });
-        let (raw, token) = self.send(call, timeout).await?;
+        let token = self.token(call.op.id).await?;
+        let raw = self.send_paced(call, policy, deadline, &token).await?;
         if is_expired_token(&raw) && self.inner.tokens.invalidate(&token) {
             tracing::debug!(
                 operation = call.op.id,
                 "app token expired; retrying with a new one"
             );
-            return self.send(call, timeout).await.map(|(raw, _)| raw);
+            let token = self.token(call.op.id).await?;
+            return self.send_paced(call, policy, deadline, &token).await;
         }
         Ok(raw)
     }
 
-    async fn send(&self, call: &Call, timeout: Duration) -> Result<(RawResponse, Secret), Error> {
-        let op = call.op;
-        let started = Instant::now();
-        let token = self
-            .inner
+    async fn token(&self, operation: &'static str) -> Result<Secret, Error> {
+        self.inner
             .tokens
             .token()
             .await
-            .map_err(|source| Error::Auth {
-                operation: op.id,
-                source,
-            })?;
+            .map_err(|source| Error::Auth { operation, source })
+    }
+
+    /// Waits for a rate-limit slot (taken last, right before sending, so a slow token
+    /// cannot push requests into the next window), then sends within the deadline.
+    async fn send_paced(
+        &self,
+        call: &Call,
+        policy: &RetryPolicy,
+        deadline: Option<Instant>,
+        token: &Secret,
+    ) -> Result<RawResponse, Error> {
+        let operation = call.op.id;
+        if !self.inner.limiter.acquire_before(call.op, deadline).await {
+            return Err(Error::DeadlineExceeded { operation });
+        }
+        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        if remaining.is_some_and(|left| left.is_zero()) {
+            return Err(Error::DeadlineExceeded { operation });
+        }
+        let timeout = remaining.map_or(policy.attempt_timeout, |left| {
+            left.min(policy.attempt_timeout)
+        });
+        self.send(call, timeout, token).await
+    }
+
+    async fn send(
+        &self,
+        call: &Call,
+        timeout: Duration,
+        token: &Secret,
+    ) -> Result<RawResponse, Error> {
+        let op = call.op;
+        let started = Instant::now();
         let mut request = self
             .inner
             .http
@@ -167,14 +210,11 @@ impl Client {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "agora-chat call"
         );
-        Ok((
-            RawResponse {
-                status,
-                body,
-                retry_after,
-            },
-            token,
-        ))
+        Ok(RawResponse {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     fn url(&self, call: &Call) -> reqwest::Url {
@@ -228,6 +268,42 @@ fn is_expired_token(raw: &RawResponse) -> bool {
     raw.status == 401
         && serde_json::from_slice::<ErrorBody>(&raw.body)
             .is_ok_and(|body| body.error == Some(ErrorCode::Unauthorized))
+}
+
+/// How a retried call ended.
+#[derive(Debug, Clone, Copy)]
+struct Stop {
+    attempts: u32,
+    reason: StopReason,
+    delivery: Delivery,
+}
+
+impl Stop {
+    fn error(self, op: &OperationMeta, last: Error) -> Error {
+        Error::RetriesExhausted {
+            operation: op.id,
+            attempts: self.attempts,
+            reason: self.reason,
+            delivery: self.delivery,
+            last: Box::new(last),
+        }
+    }
+}
+
+/// The result of a call that will not be retried: as it came on the first attempt; after
+/// retries, a failure reports every attempt (the last answer stays reachable).
+fn finish(
+    op: &'static OperationMeta,
+    outcome: Result<RawResponse, Error>,
+    stop: Stop,
+) -> Result<RawResponse, Error> {
+    match outcome {
+        Ok(raw) if stop.attempts > 1 && raw.status >= 300 => {
+            Err(stop.error(op, decode_error(op, raw)))
+        }
+        Err(err) if stop.attempts > 1 => Err(stop.error(op, err)),
+        other => other,
+    }
 }
 
 /// What classification needs to know of an attempt's outcome.

@@ -420,9 +420,6 @@ async fn server_errors_on_a_create_are_not_retried() {
 }
 
 #[tokio::test]
-#[ignore = "bug: transport.rs returns a final answer after retries unwrapped, so \
-            Error::attempts() says 1 although the call was retried; wrap it (e.g. \
-            RetriesExhausted with a new StopReason for a final answer) when attempt > 1"]
 async fn a_retried_call_that_ends_on_a_final_answer_reports_every_attempt() {
     let emu = start(emulator()).await;
     let id = existing_room(&emu).await;
@@ -498,10 +495,6 @@ async fn a_slow_create_times_out_and_is_not_retried() {
 }
 
 #[tokio::test]
-#[ignore = "bug: transport.rs waits for the rate limiter without regard to the deadline, \
-            then sends with a zero attempt timeout: the create is processed but reported \
-            as a timeout; stop with reason Deadline (nothing sent) when the slot comes \
-            after the deadline, and never send with no time left"]
 async fn a_call_does_not_wait_for_the_limiter_past_its_deadline() {
     let emu = start(emulator()).await;
     let deadline = Duration::from_millis(300);
@@ -620,9 +613,6 @@ impl TokenSource for SlowFirstToken {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: transport.rs takes the rate-limit slot before the token, so a slow token \
-            fetch delays the first window's requests and the next window's arrive within \
-            one second of them (429s); take the slot after the token, just before sending"]
 async fn a_slow_token_does_not_push_requests_into_the_next_window() {
     let emu = start(
         Emulator::builder()

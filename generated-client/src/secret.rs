@@ -4,19 +4,20 @@
 //! way to read the value, so every read is visible at the call site.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A redacting wrapper around a sensitive string.
 ///
 /// `Debug` prints `Secret(***)` and `Display` prints `***`. Equality is compared in
 /// constant time with respect to the contents (the length is not hidden).
-/// The value is not zeroized on drop.
+/// The value is not zeroized on drop. Clones share the value: every call clones its token.
 #[derive(Clone, Default)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a sensitive value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(Arc::from(value.into()))
     }
 
     /// Returns the sensitive value. Keep the result out of logs and error messages.
@@ -39,13 +40,13 @@ impl fmt::Display for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self(Arc::from(value))
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self(Arc::from(value))
     }
 }
 

@@ -163,3 +163,37 @@ async fn concurrent_calls_share_one_refresh() {
     );
     s.emulator.shutdown().await;
 }
+
+#[tokio::test]
+async fn client_credentials_are_exchanged_at_the_token_endpoint() {
+    use agora_chat::auth::ClientCredentials;
+    const SECRET: &str = "client-secret-value";
+    let emulator = Emulator::builder()
+        .client_credentials("client-id", SECRET)
+        .start()
+        .await
+        .expect("the emulator starts");
+    let client = |secret: &str| {
+        Client::builder()
+            .base_url(emulator.base_url())
+            .app_key("demo#demo")
+            .allow_http(true)
+            .rate_limits(RateLimits::Off)
+            .client_credentials(ClientCredentials::new("client-id", secret).ttl_secs(3600))
+            .build()
+            .expect("valid client configuration")
+    };
+    let good = client(SECRET);
+    assert_eq!(list(&good).await.ok(), Some(0));
+    assert_eq!(list(&good).await.ok(), Some(0));
+    let bad = client("wrong-secret");
+    let err = list(&bad).await.expect_err("wrong client credentials");
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(err.to_string().contains("HTTP 401"), "{err}");
+    let shown = format!("{err:?} {err} {good:?} {bad:?}");
+    assert!(
+        !shown.contains(SECRET) && !shown.contains("wrong-secret"),
+        "{shown}"
+    );
+    emulator.shutdown().await;
+}

@@ -283,7 +283,12 @@ fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: Option<&str>) -> T
         pub enum #name {
             #(#decls)*
             /// A key this client does not know yet, kept as sent.
-            #unknown_variant { key: String, value: String },
+            #unknown_variant {
+                /// The object's key.
+                key: String,
+                /// The object's value.
+                value: String,
+            },
         }
 
         impl #name {

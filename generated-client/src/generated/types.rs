@@ -684,7 +684,12 @@ pub enum Affiliation {
     /// `{"member": value}`: An ordinary member.
     Member(String),
     /// A key this client does not know yet, kept as sent.
-    Other { key: String, value: String },
+    Other {
+        /// The object's key.
+        key: String,
+        /// The object's value.
+        value: String,
+    },
 }
 impl Affiliation {
     /// The object's key, e.g. `owner`.

@@ -25,8 +25,8 @@
 //! - `null` counts as an absent field.
 //! - 405, 413 and 415 use `web_application`, like the service's JAX-RS layer.
 //! - In `GET /chatrooms/{ids}`, duplicate ids are answered once, and ids that
-//!   are not all digits are simply not found. An empty `cursor=` means the
-//!   first page.
+//!   are not all digits are simply not found. An empty `cursor=` is 400
+//!   `invalid_parameter`, like any malformed cursor (the client refuses it too).
 //! - Request bodies are checked with the client's own generated validation
 //!   (`agora_chat::validate`): more members than `maxusers` is 403
 //!   `exceed_limit`, any other broken rule 400 `invalid_parameter` naming

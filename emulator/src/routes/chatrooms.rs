@@ -44,7 +44,8 @@ pub(crate) async fn list(
     Extension(ctx): Extension<Ctx>,
 ) -> Reply<Vec<ChatroomSummary>> {
     let limit = ctx.int_param("limit", 1, LIST_LIMIT_MAX)?;
-    let cursor = ctx.query("cursor").filter(|c| !c.is_empty());
+    // An empty cursor is refused like any malformed one (the client refuses it too).
+    let cursor = ctx.query("cursor");
     let before = cursor.map(decode_cursor).transpose()?;
     let page = state
         .store()

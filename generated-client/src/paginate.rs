@@ -88,6 +88,22 @@ where
     F: FnMut(Q) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T, Q>, Error>> + Send,
 {
+    stream_with_cap(operation, first, MAX_PAGES, fetch)
+}
+
+/// [`stream`] with another page cap (for tests).
+fn stream_with_cap<T, Q, F, Fut>(
+    operation: &'static str,
+    first: Q,
+    max_pages: u32,
+    fetch: F,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    T: Send + 'static,
+    Q: PageQuery,
+    F: FnMut(Q) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T, Q>, Error>> + Send,
+{
     // A resumed listing must not come back to where it started.
     let cursors = next_by_cursor(first.cursor()).into_iter().collect();
     let state = StreamState {
@@ -99,7 +115,7 @@ where
         fetch,
         operation,
     };
-    futures_util::stream::unfold(state, |mut state| async move {
+    futures_util::stream::unfold(state, move |mut state| async move {
         loop {
             if let Some(item) = state.items.pop_front() {
                 return Some((Ok(item), state));
@@ -108,9 +124,9 @@ where
                 return Some((Err(err), state));
             }
             let query = state.next.take()?;
-            if state.pages >= MAX_PAGES {
+            if state.pages >= max_pages {
                 return Some((
-                    Err(state.fail(PaginationError::TooManyPages(MAX_PAGES))),
+                    Err(state.fail(PaginationError::TooManyPages(max_pages))),
                     state,
                 ));
             }
@@ -161,6 +177,44 @@ mod tests {
         fn with_largest_pages(self) -> Self {
             self
         }
+    }
+
+    #[tokio::test]
+    async fn ends_with_an_error_past_the_page_cap() {
+        // A service that always has a new cursor: the cap ends the listing.
+        let mut page = 0u32;
+        let endless = stream_with_cap("test_op", Query(None), 3, move |query: Query| {
+            page += 1;
+            let cursor = format!("c{page}");
+            let meta = ResponseMeta {
+                cursor: Some(cursor.clone()),
+                ..ResponseMeta::default()
+            };
+            let next = query.next_page(1, Some(&cursor));
+            async move {
+                Ok(Page {
+                    items: vec![page],
+                    next,
+                    meta,
+                })
+            }
+        });
+        let results: Vec<Result<u32, Error>> = endless.collect().await;
+        assert_eq!(
+            results
+                .iter()
+                .filter_map(|r| r.as_ref().ok().copied())
+                .collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert!(matches!(
+            results.last(),
+            Some(Err(Error::Pagination {
+                problem: PaginationError::TooManyPages(3),
+                ..
+            }))
+        ));
+        assert_eq!(results.len(), 4);
     }
 
     /// Pages of two numbers; `cursors[i]` is the cursor answered for page `i`.

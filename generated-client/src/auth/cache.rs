@@ -233,6 +233,11 @@ mod tests {
         (clock, counting, cache)
     }
 
+    /// The token the cache hands out now, as text.
+    async fn current(cache: &CachedToken<Arc<Counting>>) -> Option<String> {
+        cache.get().await.ok().map(|t| t.expose().to_owned())
+    }
+
     fn set(clock: &TestClock, now: u64) {
         clock.0.store(now, Ordering::SeqCst);
     }
@@ -240,36 +245,12 @@ mod tests {
     #[tokio::test]
     async fn refreshes_at_the_refresh_point_and_not_before() {
         let (clock, counting, cache) = setup();
-        assert_eq!(
-            cache
-                .get()
-                .await
-                .ok()
-                .map(|t| t.expose().to_owned())
-                .as_deref(),
-            Some("token-1")
-        );
+        assert_eq!(current(&cache).await.as_deref(), Some("token-1"));
         set(&clock, 1_079);
-        assert_eq!(
-            cache
-                .get()
-                .await
-                .ok()
-                .map(|t| t.expose().to_owned())
-                .as_deref(),
-            Some("token-1")
-        );
+        assert_eq!(current(&cache).await.as_deref(), Some("token-1"));
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 1);
         set(&clock, 1_080);
-        assert_eq!(
-            cache
-                .get()
-                .await
-                .ok()
-                .map(|t| t.expose().to_owned())
-                .as_deref(),
-            Some("token-2")
-        );
+        assert_eq!(current(&cache).await.as_deref(), Some("token-2"));
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 2);
     }
 
@@ -303,15 +284,7 @@ mod tests {
         set(&clock, 1_090);
         // The old token is still valid: served despite the failure, with one attempt only.
         for _ in 0..10 {
-            assert_eq!(
-                cache
-                    .get()
-                    .await
-                    .ok()
-                    .map(|t| t.expose().to_owned())
-                    .as_deref(),
-                Some("token-1")
-            );
+            assert_eq!(current(&cache).await.as_deref(), Some("token-1"));
         }
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 2);
         // Expired once the 1 s backoff is over: one new attempt, its error returned.
@@ -350,26 +323,10 @@ mod tests {
         let (_clock, counting, cache) = setup();
         let first = cache.get().await.ok();
         assert!(first.as_ref().is_some_and(|t| cache.invalidate(t)));
-        assert_eq!(
-            cache
-                .get()
-                .await
-                .ok()
-                .map(|t| t.expose().to_owned())
-                .as_deref(),
-            Some("token-2")
-        );
+        assert_eq!(current(&cache).await.as_deref(), Some("token-2"));
         // Invalidating a token that is no longer cached keeps the current one.
         assert!(first.as_ref().is_some_and(|t| cache.invalidate(t)));
-        assert_eq!(
-            cache
-                .get()
-                .await
-                .ok()
-                .map(|t| t.expose().to_owned())
-                .as_deref(),
-            Some("token-2")
-        );
+        assert_eq!(current(&cache).await.as_deref(), Some("token-2"));
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 2);
     }
 }

@@ -1,6 +1,7 @@
 //! Emitters: one short function per construct, composed per generated file.
 
 mod docs;
+mod limits;
 mod operations;
 mod paging;
 mod types;

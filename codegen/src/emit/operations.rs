@@ -52,6 +52,7 @@ fn emit_meta(ir: &Ir, op: &Operation) -> TokenStream {
     let path = format!("{}{}", ir.base_path, op.path);
     let rate = op.rate_limit_per_sec;
     let retry_safe = op.retry_safe;
+    let param_limits = super::limits::param_consts(&op.id, &op.path_params);
     let pagination = ident(match op.pagination {
         None => "None",
         Some(PaginationStyle::Cursor) => "Cursor",
@@ -67,6 +68,7 @@ fn emit_meta(ir: &Ir, op: &Operation) -> TokenStream {
             retry_safe: #retry_safe,
             pagination: Pagination::#pagination,
         };
+        #param_limits
     }
 }
 

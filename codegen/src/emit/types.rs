@@ -38,6 +38,7 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
     let flags = st
         .applied_flags
         .then(|| emit_applied_flags(&name, &st.fields));
+    let limits = super::limits::field_consts(&st.fields);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
@@ -45,6 +46,7 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
         pub struct #name { #(#fields)* }
 
         impl #name {
+            #limits
             #constructor
             #(#setters)*
         }

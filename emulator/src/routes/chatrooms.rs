@@ -16,10 +16,13 @@ use crate::wire::{
     Envelope, UpdateChatroom, UpdateResult,
 };
 use crate::{AppState, now_ms};
+use agora_chat::operations::{GET_CHATROOMS_CHATROOM_IDS_MAX_ITEMS, ListChatroomsQuery};
 
-const LIST_LIMIT_DEFAULT: usize = 10;
-const LIST_LIMIT_MAX: usize = 100;
-const DETAILS_MAX_IDS: usize = 100;
+// The spec's numbers, from the client's generated code (the two sides cannot drift).
+const LIST_LIMIT_DEFAULT: usize = ListChatroomsQuery::LIMIT_DEFAULT as usize;
+const LIST_LIMIT_MIN: usize = ListChatroomsQuery::LIMIT_MIN as usize;
+const LIST_LIMIT_MAX: usize = ListChatroomsQuery::LIMIT_MAX as usize;
+const DETAILS_MAX_IDS: usize = GET_CHATROOMS_CHATROOM_IDS_MAX_ITEMS;
 const CURSOR_PREFIX: &str = "emulator-chatroom:";
 
 type Reply<T> = Result<Json<Envelope<T>>, ServiceError>;
@@ -43,7 +46,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
 ) -> Reply<Vec<ChatroomSummary>> {
-    let limit = ctx.int_param("limit", 1, LIST_LIMIT_MAX)?;
+    let limit = ctx.int_param("limit", LIST_LIMIT_MIN, LIST_LIMIT_MAX)?;
     // An empty cursor is refused like any malformed one (the client refuses it too).
     let cursor = ctx.query("cursor");
     let before = cursor.map(decode_cursor).transpose()?;

@@ -9,8 +9,13 @@ use crate::AppState;
 use crate::service_error::ServiceError;
 use crate::validate;
 use crate::wire::{Envelope, JoinedChatroomOnWire};
+use agora_chat::operations::ListJoinedChatroomsQuery;
 
-const PAGESIZE_MAX: usize = 1000;
+// The spec's numbers, from the client's generated code (the two sides cannot drift).
+const PAGENUM_MIN: usize = ListJoinedChatroomsQuery::PAGENUM_MIN as usize;
+const PAGESIZE_MIN: usize = ListJoinedChatroomsQuery::PAGESIZE_MIN as usize;
+const PAGESIZE_MAX: usize = ListJoinedChatroomsQuery::PAGESIZE_MAX as usize;
+const PAGESIZE_DEFAULT: usize = ListJoinedChatroomsQuery::PAGESIZE_DEFAULT as usize;
 const PAGENUM_MAX: usize = i32::MAX as usize;
 /// With neither pagenum nor pagesize the service returns this many.
 const UNPAGED_MAX: usize = 500;
@@ -34,12 +39,12 @@ pub(crate) async fn joined(
 
 // (skip, take) from pagenum (from 1) and pagesize (default 1000).
 fn window(ctx: &Ctx) -> Result<(usize, usize), ServiceError> {
-    let pagenum = ctx.int_param("pagenum", 1, PAGENUM_MAX)?;
-    let pagesize = ctx.int_param("pagesize", 1, PAGESIZE_MAX)?;
+    let pagenum = ctx.int_param("pagenum", PAGENUM_MIN, PAGENUM_MAX)?;
+    let pagesize = ctx.int_param("pagesize", PAGESIZE_MIN, PAGESIZE_MAX)?;
     if pagenum.is_none() && pagesize.is_none() {
         return Ok((0, UNPAGED_MAX));
     }
-    let size = pagesize.unwrap_or(PAGESIZE_MAX);
+    let size = pagesize.unwrap_or(PAGESIZE_DEFAULT);
     let skip = pagenum.unwrap_or(1).saturating_sub(1).saturating_mul(size);
     Ok((skip, size))
 }

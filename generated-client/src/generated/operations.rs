@@ -40,6 +40,10 @@ pub const GET_CHATROOMS: OperationMeta = OperationMeta {
     retry_safe: true,
     pagination: Pagination::None,
 };
+/// The fewest items allowed for `chatroom_ids`.
+pub const GET_CHATROOMS_CHATROOM_IDS_MIN_ITEMS: usize = 1;
+/// The most items allowed for `chatroom_ids`.
+pub const GET_CHATROOMS_CHATROOM_IDS_MAX_ITEMS: usize = 100;
 /// Metadata of [`Client::update_chatroom`](crate::Client::update_chatroom).
 pub const UPDATE_CHATROOM: OperationMeta = OperationMeta {
     id: "update_chatroom",
@@ -49,6 +53,8 @@ pub const UPDATE_CHATROOM: OperationMeta = OperationMeta {
     retry_safe: true,
     pagination: Pagination::None,
 };
+/// The fewest characters allowed for `chatroom_id`.
+pub const UPDATE_CHATROOM_CHATROOM_ID_MIN_CHARS: usize = 1;
 /// Metadata of [`Client::delete_chatroom`](crate::Client::delete_chatroom).
 pub const DELETE_CHATROOM: OperationMeta = OperationMeta {
     id: "delete_chatroom",
@@ -58,6 +64,8 @@ pub const DELETE_CHATROOM: OperationMeta = OperationMeta {
     retry_safe: true,
     pagination: Pagination::None,
 };
+/// The fewest characters allowed for `chatroom_id`.
+pub const DELETE_CHATROOM_CHATROOM_ID_MIN_CHARS: usize = 1;
 /// Every operation of the spec, in spec order.
 pub const OPERATIONS: &[&OperationMeta] = &[
     &CREATE_CHATROOM,
@@ -85,6 +93,14 @@ pub struct ListChatroomsQuery {
     pub cursor: Option<String>,
 }
 impl ListChatroomsQuery {
+    /// The service's default for `limit`.
+    pub const LIMIT_DEFAULT: u32 = 10;
+    /// The smallest value allowed for `limit`.
+    pub const LIMIT_MIN: u32 = 1;
+    /// The largest value allowed for `limit`.
+    pub const LIMIT_MAX: u32 = 100;
+    /// The fewest characters allowed for `cursor`.
+    pub const CURSOR_MIN_CHARS: usize = 1;
     /// Sets `limit`.
     pub fn limit(mut self, value: impl Into<u32>) -> Self {
         self.limit = Some(value.into());
@@ -155,6 +171,14 @@ pub struct ListJoinedChatroomsQuery {
     pub pagesize: Option<u32>,
 }
 impl ListJoinedChatroomsQuery {
+    /// The smallest value allowed for `pagenum`.
+    pub const PAGENUM_MIN: u32 = 1;
+    /// The service's default for `pagesize`.
+    pub const PAGESIZE_DEFAULT: u32 = 1000;
+    /// The smallest value allowed for `pagesize`.
+    pub const PAGESIZE_MIN: u32 = 1;
+    /// The largest value allowed for `pagesize`.
+    pub const PAGESIZE_MAX: u32 = 1000;
     /// Sets `pagenum`.
     pub fn pagenum(mut self, value: impl Into<u32>) -> Self {
         self.pagenum = Some(value.into());

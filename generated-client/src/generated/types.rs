@@ -368,6 +368,22 @@ pub struct CreateChatroom {
     pub custom: Option<String>,
 }
 impl CreateChatroom {
+    /// The fewest characters allowed for `name`.
+    pub const NAME_MIN_CHARS: usize = 1;
+    /// The most characters allowed for `name`.
+    pub const NAME_MAX_CHARS: usize = 128;
+    /// The most characters allowed for `description`.
+    pub const DESCRIPTION_MAX_CHARS: usize = 512;
+    /// The service's default for `maxusers`.
+    pub const MAXUSERS_DEFAULT: u32 = 1000;
+    /// The smallest value allowed for `maxusers`.
+    pub const MAXUSERS_MIN: u32 = 1;
+    /// The largest value allowed for `maxusers`.
+    pub const MAXUSERS_MAX: u32 = 10000;
+    /// The fewest items allowed for `members`.
+    pub const MEMBERS_MIN_ITEMS: usize = 1;
+    /// The most characters allowed for `custom`.
+    pub const CUSTOM_MAX_CHARS: usize = 1024;
     /// Creates a `CreateChatroom` from its required fields; the optional ones start unset.
     pub fn new(
         name: impl Into<String>,
@@ -755,6 +771,16 @@ pub struct UpdateChatroom {
     pub maxusers: Option<u32>,
 }
 impl UpdateChatroom {
+    /// The fewest characters allowed for `name`.
+    pub const NAME_MIN_CHARS: usize = 1;
+    /// The most characters allowed for `name`.
+    pub const NAME_MAX_CHARS: usize = 128;
+    /// The most characters allowed for `description`.
+    pub const DESCRIPTION_MAX_CHARS: usize = 512;
+    /// The smallest value allowed for `maxusers`.
+    pub const MAXUSERS_MIN: u32 = 1;
+    /// The largest value allowed for `maxusers`.
+    pub const MAXUSERS_MAX: u32 = 10000;
     /// Sets `name`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());

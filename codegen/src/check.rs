@@ -711,10 +711,9 @@ fn named_types(ty: &Ty) -> Vec<String> {
     }
 }
 
+/// A type name the spec may declare: `Self` parses as a name but cannot be one.
 fn is_type_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_alphanumeric())
-        && name != "Self"
+    crate::ir::is_type_name(name) && name != "Self"
 }
 
 fn is_field_name(name: &str) -> bool {

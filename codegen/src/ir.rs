@@ -113,7 +113,7 @@ pub fn parse_type(expr: &str) -> Result<Ty, String> {
     })
 }
 
-fn is_type_name(name: &str) -> bool {
+pub(crate) fn is_type_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric())
 }

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::service_error::ServiceError;
-use crate::validate::MAXUSERS_DEFAULT;
 use crate::wire::{
     Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, JoinedChatroom,
     UpdateChatroom, UpdateResult,
@@ -93,7 +92,7 @@ impl Store {
             description: req.description.clone(),
             owner,
             members,
-            maxusers: req.maxusers.unwrap_or(MAXUSERS_DEFAULT),
+            maxusers: req.maxusers.unwrap_or(CreateChatroom::MAXUSERS_DEFAULT),
             custom: req.custom.clone().unwrap_or_default(),
             created: now,
         };
@@ -311,7 +310,7 @@ mod tests {
         assert_eq!(result, Ok(want));
         assert_eq!(
             store.details(&[FIRST_ID])[0].maxusers,
-            Some(MAXUSERS_DEFAULT)
+            Some(CreateChatroom::MAXUSERS_DEFAULT)
         );
     }
 

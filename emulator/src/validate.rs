@@ -7,9 +7,6 @@ use agora_chat::validate::{Rule, Validate, ValidationError, Violation, check_use
 
 use crate::service_error::ServiceError;
 
-/// The service's `maxusers` when a create does not send one (from the spec).
-pub const MAXUSERS_DEFAULT: u32 = agora_chat::types::CreateChatroom::MAXUSERS_DEFAULT;
-
 /// True for 1..=64 characters of `a-z A-Z 0-9 _ - .` (the client's rule).
 pub fn is_username(s: &str) -> bool {
     check_username(s).is_ok()

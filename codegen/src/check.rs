@@ -416,6 +416,41 @@ impl<'a> Checker<'a> {
         self.check_batch(file, id, op);
         self.check_bulk(file, id, op);
         self.check_applied_flags(file, id, op);
+        self.check_observes_done(file, id, op);
+    }
+
+    /// `retry_observes_done` names an error code, and a success flag a required bool field.
+    fn check_observes_done(&mut self, file: usize, id: &str, op: &OperationSpec) {
+        if let Some(code) = &op.retry_observes_done
+            && self
+                .error_codes()
+                .is_some_and(|codes| !codes.contains(&code.as_str()))
+        {
+            let at = ["operations", id, "retry_observes_done"];
+            let message =
+                format!("`retry_observes_done: {code}` is not a variant of the error code enum");
+            self.report(file, &at, message);
+        }
+        let flag = self
+            .types
+            .get(op.response.as_str())
+            .and_then(|(at_file, t)| {
+                let name = t.success_flag.as_deref()?;
+                let ok = t
+                    .fields
+                    .as_ref()
+                    .and_then(|f| f.get(name))
+                    .is_some_and(|f| f.ty == "bool" && f.required);
+                (!ok).then(|| (*at_file, name.to_owned()))
+            });
+        if let Some((at_file, name)) = flag {
+            let at = ["types", op.response.as_str(), "success_flag"];
+            self.report(
+                at_file,
+                &at,
+                format!("`success_flag: {name}` must name a required bool field"),
+            );
+        }
     }
 
     fn check_path(&mut self, file: usize, id: &str, op: &OperationSpec) {
@@ -677,16 +712,18 @@ impl<'a> Checker<'a> {
             return;
         }
         let at = ["operations", id, "check"];
-        let flags = self
-            .types
-            .get(op.response.as_str())
+        let response = self.types.get(op.response.as_str());
+        if response.is_some_and(|(_, t)| t.success_flag.is_some()) {
+            return;
+        }
+        let flags = response
             .filter(|(_, t)| t.applied_flags)
             .and_then(|(_, t)| t.fields.as_ref());
         let Some(flags) = flags else {
             return self.report(
                 file,
                 &at,
-                "`check: applied_flags` needs a response struct with `applied_flags: true`",
+                "`check: applied_flags` needs a response struct with `applied_flags: true` or a `success_flag`",
             );
         };
         let body = op.body.as_deref().and_then(|b| self.struct_fields(b));

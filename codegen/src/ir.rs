@@ -154,6 +154,8 @@ pub struct Struct {
     pub fields: Vec<Field>,
     pub min_fields: Option<u32>,
     pub applied_flags: bool,
+    pub success_flag: Option<String>,
+    pub tolerant: bool,
 }
 
 impl Struct {
@@ -215,6 +217,7 @@ pub struct Operation {
     pub check: Option<ResponseCheck>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
+    pub retry_observes_done: Option<String>,
     pub errors: Vec<ErrorDoc>,
 }
 
@@ -282,6 +285,8 @@ fn lower_type(name: &str, spec: &TypeSpec) -> TypeDef {
             fields: lower_fields(fields.iter()),
             min_fields: spec.min_fields,
             applied_flags: spec.applied_flags,
+            success_flag: spec.success_flag.clone(),
+            tolerant: spec.tolerant,
         })
     } else if let Some(variants) = &spec.variants {
         TypeKind::Enum {
@@ -397,6 +402,7 @@ fn lower_operation(id: &str, spec: &OperationSpec) -> Operation {
         check: spec.check,
         rate_limit_per_sec: spec.rate_limit_per_sec,
         retry_safe: spec.retry_safe,
+        retry_observes_done: spec.retry_observes_done.clone(),
         errors: spec
             .errors
             .iter()

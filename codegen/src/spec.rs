@@ -56,6 +56,13 @@ pub struct TypeSpec {
     /// For response structs of `bool` flags where `false` means "not applied".
     #[serde(default)]
     pub applied_flags: bool,
+    /// For response structs: the required `bool` field that reports whether the call took
+    /// effect; `false` fails the call like a false applied flag (`check: applied_flags`).
+    pub success_flag: Option<String>,
+    /// For structs decoded from the service's metadata: every optional field decodes on
+    /// its own, and a value of an unexpected type is dropped instead of failing the body.
+    #[serde(default)]
+    pub tolerant: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +165,9 @@ pub struct OperationSpec {
     pub check: Option<ResponseCheck>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
+    /// The error code with which a retry sees that an earlier attempt of the same call
+    /// already took effect (a delete retried after a lost answer gets "not found").
+    pub retry_observes_done: Option<String>,
     #[serde(default)]
     pub errors: Vec<ErrorSpec>,
 }

@@ -378,7 +378,40 @@ operations:
     assert_eq!(
         diagnostics(text),
         "error: spec/broken.yaml:24:5: `check: applied_flags` needs a response struct with \
-         `applied_flags: true`"
+         `applied_flags: true` or a `success_flag`"
+    );
+}
+
+#[test]
+fn retry_observes_done_names_an_error_code_and_success_flag_a_required_bool() {
+    let text = "\
+types:
+  Removed:
+    doc: The result.
+    success_flag: id
+    struct:
+      id:
+        type: string
+        required: true
+        doc: The id.
+
+operations:
+  remove_room:
+    doc: Remove a room.
+    source: Remove a room
+    method: DELETE
+    path: /rooms
+    response: Removed
+    check: applied_flags
+    rate_limit_per_sec: 10
+    retry_safe: true
+    retry_observes_done: no_such_code
+";
+    assert_eq!(
+        diagnostics(text),
+        "error: spec/broken.yaml:21:5: `retry_observes_done: no_such_code` is not a variant of \
+         the error code enum\n\
+         error: spec/broken.yaml:4:5: `success_flag: id` must name a required bool field"
     );
 }
 
@@ -559,7 +592,7 @@ fn parse_errors_of_several_files_are_reported_together() {
             source("spec/b.yaml", &missing)
         ]),
         "\
-error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `rate_limit_per_sec`, `retry_safe`, `errors`
+error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
 error: spec/b.yaml:3:5: operations.get_room: missing field `source`"
     );
 }

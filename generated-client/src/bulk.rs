@@ -54,6 +54,8 @@ impl BulkOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     pub done: usize,
+    /// Items that failed; an item whose error [is already done](Error::is_already_done)
+    /// (e.g. a delete whose retry found the chatroom gone) counts as done, not failed.
     pub failed: usize,
     pub total: usize,
 }
@@ -80,7 +82,8 @@ where
         futures_util::stream::iter(calls).buffer_unordered(options.concurrency.max(1));
     while let Some((index, item, result)) = in_flight.next().await {
         done += 1;
-        failed += usize::from(result.is_err());
+        // A write found already done (possibly by its own earlier attempt) is not a failure.
+        failed += usize::from(result.as_ref().is_err_and(|err| !err.is_already_done()));
         if let Some(progress) = &options.progress {
             progress(Progress {
                 done,

@@ -98,6 +98,9 @@ pub struct ClientBuilder {
     allow_http: bool,
     validate: bool,
     connect_timeout: Duration,
+    /// Set by `timeout`, applied over the retry policy in `build` (so the order of the two
+    /// calls does not matter).
+    attempt_timeout: Option<Duration>,
     retry: RetryPolicy,
     budget: RetryBudget,
     rate_limits: RateLimits,
@@ -116,6 +119,7 @@ impl Default for ClientBuilder {
             allow_http: false,
             validate: true,
             connect_timeout: Duration::from_secs(5),
+            attempt_timeout: None,
             retry: RetryPolicy::default(),
             budget: RetryBudget::default(),
             rate_limits: RateLimits::default(),
@@ -188,14 +192,16 @@ impl ClientBuilder {
         self
     }
 
-    /// The time limit of one attempt, from sending to the end of the response body
-    /// (shorthand for the `attempt_timeout` of the retry policy).
+    /// The time limit of one attempt, from sending to the end of the response body: the
+    /// `attempt_timeout` of the retry policy, whether set before or after
+    /// [`retry_policy`](Self::retry_policy).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.retry.attempt_timeout = timeout;
+        self.attempt_timeout = Some(timeout);
         self
     }
 
-    /// Retries, backoff, attempt timeout and the overall deadline of each call.
+    /// Retries, backoff, attempt timeout and the overall deadline of each call (a
+    /// [`timeout`](Self::timeout) set on the builder wins over the policy's).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
@@ -220,12 +226,18 @@ impl ClientBuilder {
     }
 
     /// Uses this `reqwest` client (its timeouts and TLS settings) instead of building one.
+    /// Redirects are refused whatever its redirect policy: bodies are sent so that it
+    /// cannot repeat them, and an answer from another URL is an [`Error::Redirect`](crate::Error::Redirect).
+    /// The token exchange of client credentials always uses a client of its own.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
     }
 
-    pub fn build(self) -> Result<Client, ConfigError> {
+    pub fn build(mut self) -> Result<Client, ConfigError> {
+        if let Some(timeout) = self.attempt_timeout {
+            self.retry.attempt_timeout = timeout;
+        }
         let (org, app) = self.org_and_app()?;
         let base = parse_base_url(self.base_url.as_deref(), self.allow_http)?;
         let api_root = api_root(&base, &org, &app)?;
@@ -244,7 +256,11 @@ impl ClientBuilder {
             Tokens::Client(credentials) => {
                 let mut token_url = api_root.clone();
                 token_url.set_path(&format!("{}/token", api_root.path()));
-                Arc::new(credentials.into_source(http.clone(), token_url))
+                Arc::new(
+                    credentials
+                        .into_source(token_url, self.allow_http)
+                        .map_err(ConfigError::HttpClient)?,
+                )
             }
         };
         Ok(Client {

@@ -3,6 +3,7 @@
 use crate::auth::AuthError;
 use crate::operation::OperationMeta;
 use crate::retry::StopReason;
+pub use crate::transport::Redirect;
 use crate::types::{ErrorBody, ErrorCode, ResponseMeta};
 use crate::validate::ValidationError;
 use std::fmt;
@@ -85,7 +86,27 @@ pub enum Error {
     #[error("{operation}: {problem}")]
     Pagination {
         operation: &'static str,
-        problem: crate::paginate::PaginationError,
+        problem: PaginationError,
+    },
+    /// The answer was a redirect, which is never followed (the service does not redirect;
+    /// following could carry the body or credentials to another origin). Only the target's
+    /// origin is kept, never its path or query.
+    #[error("{operation}: refused {redirect}")]
+    Redirect {
+        operation: &'static str,
+        redirect: Redirect,
+    },
+    /// A retried write found its own effect: an earlier attempt may have been processed
+    /// (its answer was lost, timed out or was a server error), and the retry got the answer
+    /// the spec names for "already done" (e.g. 404 `service_resource_not_found` for a
+    /// delete). The target is gone, possibly by this call's earlier attempt, possibly by
+    /// someone else; a call that found nothing on its first attempt gets a plain
+    /// [`Error::Api`] instead. `last` is the retry's answer; see [`Error::is_already_done`].
+    #[error("{operation}: already done (an earlier attempt may have been processed): {last}")]
+    AlreadyDone {
+        operation: &'static str,
+        attempts: u32,
+        last: Box<Error>,
     },
     /// No token could be had for the call.
     #[error("{operation}: no app token: {source}")]
@@ -117,6 +138,8 @@ impl Error {
             | Error::NotApplied { operation, .. }
             | Error::RetriesExhausted { operation, .. }
             | Error::Pagination { operation, .. }
+            | Error::Redirect { operation, .. }
+            | Error::AlreadyDone { operation, .. }
             | Error::DeadlineExceeded { operation }
             | Error::Auth { operation, .. } => operation,
         }
@@ -130,10 +153,10 @@ impl Error {
         }
     }
 
-    /// The error of the last attempt: `self`, unless retries were exhausted.
+    /// The error of the last attempt: `self`, unless the call was retried.
     pub fn last(&self) -> &Error {
         match self {
-            Error::RetriesExhausted { last, .. } => last.last(),
+            Error::RetriesExhausted { last, .. } | Error::AlreadyDone { last, .. } => last.last(),
             other => other,
         }
     }
@@ -141,9 +164,18 @@ impl Error {
     /// How many attempts were made (1 unless the call was retried).
     pub fn attempts(&self) -> u32 {
         match self {
-            Error::RetriesExhausted { attempts, .. } => *attempts,
+            Error::RetriesExhausted { attempts, .. } | Error::AlreadyDone { attempts, .. } => {
+                *attempts
+            }
             _ => 1,
         }
+    }
+
+    /// Whether the call's effect is in place although the call failed: a retried write
+    /// whose retry found it done, possibly by an earlier attempt of this call
+    /// ([`Error::AlreadyDone`]). Bulk helpers count such an item as done.
+    pub fn is_already_done(&self) -> bool {
+        matches!(self, Error::AlreadyDone { .. })
     }
 
     /// Whether the request may have reached the service. A create whose error is not
@@ -165,6 +197,8 @@ impl Error {
             | Error::Decode { .. }
             | Error::ResponseTooLarge { .. }
             | Error::NotApplied { .. }
+            | Error::Redirect { .. }
+            | Error::AlreadyDone { .. }
             | Error::Pagination { .. } => Delivery::Answered,
         }
     }
@@ -174,6 +208,7 @@ impl Error {
         match self.last() {
             Error::Api(api) => Some(api.status),
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Redirect { redirect, .. } => redirect.status,
             _ => None,
         }
     }
@@ -184,10 +219,24 @@ impl Error {
     }
 }
 
+/// Why a stream stopped with an error of its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaginationError {
+    #[error("the service repeated the cursor {0:?}: the listing would loop")]
+    RepeatedCursor(String),
+    #[error("more than {0} pages: the listing does not end")]
+    TooManyPages(u32),
+    /// Page-number paging answered the same full page for the next page number.
+    #[error("page {0} repeats the page before it: the listing does not advance")]
+    RepeatedPage(u32),
+}
+
 /// Whether a failed request reached the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Delivery {
     /// Provably not sent (invalid, no token, no connection): nothing happened on the service.
+    #[default]
     NotSent,
     /// Sent, but no answer arrived (timeout, reset): it may or may not have been processed.
     Unknown,

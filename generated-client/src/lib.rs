@@ -18,8 +18,10 @@
 //!
 //! Layout: [`generated`](crate::types) code (types, validation, one method per operation)
 //! over a small hand-written runtime: [`client`](Client) (config), [`auth`] (token sources),
-//! `transport` (HTTP), [`response`] (envelope decoding), [`error`] (one error type),
-//! [`validate`] (the rules' checker).
+//! `orchestrator` (the call pipeline: token, rate limit, send, classify, retry, decode),
+//! `transport` (HTTP through reqwest only), [`retry`] and [`limit`] (the pipeline's
+//! decisions), [`response`] (envelope decoding), [`error`] (one error type), [`paginate`]
+//! and [`bulk`] (pages, streams, many calls), [`validate`] (the rules' checker).
 
 pub mod auth;
 pub mod bulk;
@@ -27,6 +29,7 @@ mod client;
 pub mod error;
 pub mod limit;
 pub mod operation;
+mod orchestrator;
 pub mod paginate;
 mod request;
 pub mod response;

@@ -1,6 +1,13 @@
 //! Client-side rate limiting per operation, from the quotas in the spec. A sliding window of
-//! one second (the way the service counts) holds each operation to its quota, shared by all
-//! calls of one client (one app key). Waiting is async.
+//! one second plus a safety margin (the service counts one second; the margin absorbs
+//! network jitter between leaving here and arriving there) holds each operation to its
+//! quota, shared by all calls of one client (one app key). Waiting is async.
+//!
+//! The quota is exact (never more than the limit of starts in any window) and the memory is
+//! bounded whatever the rate: starts are counted in at most [`BUCKETS`] buckets, each
+//! counted in the window until its latest start leaves it. After the service throttles
+//! anyway (429 `reach_limit`), the limiter halves its rate for a cool-down and recovers one
+//! halving per quiet window.
 
 use crate::operation::OperationMeta;
 use std::collections::{HashMap, VecDeque};
@@ -13,12 +20,26 @@ use tokio::time::Instant;
 pub enum RateLimits {
     /// The documented quota of each operation, scaled by a factor (1.0 = the quota).
     Documented {
+        /// A factor on every quota: `+inf` (or a product past `u32::MAX`) is no limit, NaN is
+        /// the quota itself, and anything at or below 0 is the minimum of 1 per second.
         scale: f64,
         overrides: HashMap<&'static str, u32>,
+        /// Added to the one-second window, for jitter between the client and the service.
+        margin: Duration,
     },
     /// No client-side limit.
     Off,
 }
+
+/// The default safety margin: more than loopback or LAN jitter under load, at a cost of
+/// about 4% of the quota.
+pub const DEFAULT_MARGIN: Duration = Duration::from_millis(40);
+
+/// The most buckets one operation's window keeps (its memory bound).
+pub const BUCKETS: u32 = 256;
+
+/// The deepest slowdown after throttling: an eighth of the rate.
+const MAX_SLOWDOWN: u32 = 3;
 
 impl Default for RateLimits {
     fn default() -> Self {
@@ -28,10 +49,7 @@ impl Default for RateLimits {
 
 impl RateLimits {
     pub fn documented() -> Self {
-        RateLimits::Documented {
-            scale: 1.0,
-            overrides: HashMap::new(),
-        }
+        Self::scaled(1.0)
     }
 
     /// A share of every documented quota, e.g. 0.5 when two processes share one app key.
@@ -39,10 +57,17 @@ impl RateLimits {
         RateLimits::Documented {
             scale,
             overrides: HashMap::new(),
+            margin: DEFAULT_MARGIN,
         }
     }
 
-    /// One operation's limit, per second (by operation id, e.g. `create_chatroom`).
+    /// No client-side limit (the same as [`RateLimits::Off`]).
+    pub fn unlimited() -> Self {
+        RateLimits::Off
+    }
+
+    /// One operation's limit, per second (by operation id, e.g. `create_chatroom`);
+    /// `u32::MAX` is no limit.
     pub fn with(mut self, operation: &'static str, per_sec: u32) -> Self {
         if let RateLimits::Documented { overrides, .. } = &mut self {
             overrides.insert(operation, per_sec);
@@ -50,97 +75,216 @@ impl RateLimits {
         self
     }
 
+    /// The safety margin added to the one-second window ([`DEFAULT_MARGIN`] by default).
+    pub fn margin(mut self, margin: Duration) -> Self {
+        if let RateLimits::Documented { margin: m, .. } = &mut self {
+            *m = margin;
+        }
+        self
+    }
+
+    /// The limit per second of `op`; `None` when unlimited.
     fn per_sec(&self, op: &OperationMeta) -> Option<u32> {
+        let RateLimits::Documented {
+            scale, overrides, ..
+        } = self
+        else {
+            return None;
+        };
+        let quota = overrides
+            .get(op.id)
+            .copied()
+            .unwrap_or(op.rate_limit_per_sec);
+        let scaled = if scale.is_nan() {
+            f64::from(quota)
+        } else {
+            f64::from(quota) * scale
+        };
+        // `as` saturates (and NaN is handled above): no value panics.
+        (scaled < f64::from(u32::MAX)).then(|| (scaled.floor() as u32).max(1))
+    }
+
+    fn window(&self) -> Duration {
         match self {
-            RateLimits::Off => None,
-            RateLimits::Documented { scale, overrides } => {
-                let quota = overrides
-                    .get(op.id)
-                    .copied()
-                    .unwrap_or(op.rate_limit_per_sec);
-                Some(((f64::from(quota) * scale).floor() as u32).max(1))
-            }
+            RateLimits::Documented { margin, .. } => Duration::from_secs(1).saturating_add(*margin),
+            RateLimits::Off => Duration::from_secs(1),
         }
     }
 }
 
-/// The window is a little longer than a second so that requests which leave exactly one
-/// second apart cannot arrive inside one second of each other.
-const WINDOW: Duration = Duration::from_millis(1010);
+/// Starts counted together: `count` starts, the latest at `last`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    last: Instant,
+    count: u32,
+}
 
 #[derive(Debug)]
 struct Window {
-    per_sec: usize,
-    /// Start times of the latest `per_sec` requests (granted, possibly in the future).
-    starts: VecDeque<Instant>,
+    per_sec: u32,
+    span: Duration,
+    /// Starts per bucket, so that at most [`BUCKETS`] full buckets fit in a window.
+    bucket_size: u32,
+    /// Oldest first; every bucket but the newest is full.
+    buckets: VecDeque<Bucket>,
+    /// Starts in `buckets`.
+    counted: u32,
+    /// Halvings of the rate in force after throttling.
+    slowdown: u32,
+    /// When the next halving is lifted.
+    calm_at: Option<Instant>,
+    last_throttled: Option<Instant>,
 }
 
 /// One sliding window per operation.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     windows: HashMap<&'static str, Mutex<Window>>,
+    /// The origin of the offsets in the `rate-limit slot` trace events.
+    epoch: Instant,
 }
 
 impl RateLimiter {
     pub fn new(limits: &RateLimits, operations: &[&OperationMeta]) -> Self {
+        let span = limits.window();
         let windows = operations
             .iter()
-            .filter_map(|op| {
-                let per_sec = limits.per_sec(op)? as usize;
-                Some((
-                    op.id,
-                    Mutex::new(Window {
-                        per_sec,
-                        starts: VecDeque::with_capacity(per_sec),
-                    }),
-                ))
-            })
+            .filter_map(|op| Some((op.id, Mutex::new(Window::new(limits.per_sec(op)?, span)))))
             .collect();
-        Self { windows }
+        Self {
+            windows,
+            epoch: Instant::now(),
+        }
     }
 
     /// Waits until `op` may start another request within its quota, unless that slot would
     /// start at or after `deadline`: then it is not taken and the answer is `false`, at once.
+    /// When a slot is free now, no timer is touched: a lock and constant work.
     pub async fn acquire_before(&self, op: &OperationMeta, deadline: Option<Instant>) -> bool {
         let Some(window) = self.windows.get(op.id) else {
             return true;
         };
-        let start = {
-            let mut window = window.lock().unwrap_or_else(PoisonError::into_inner);
-            window.reserve(Instant::now(), deadline)
+        let now = Instant::now();
+        let start = lock(window).reserve(now, deadline);
+        let Some(start) = start else {
+            return false;
         };
-        match start {
-            Some(start) => {
-                tokio::time::sleep_until(start).await;
-                true
-            }
-            None => false,
+        tracing::trace!(
+            operation = op.id,
+            slot_us = start.saturating_duration_since(self.epoch).as_micros() as u64,
+            "rate-limit slot"
+        );
+        if start > now {
+            tokio::time::sleep_until(start).await;
+        }
+        true
+    }
+
+    /// The service throttled `op` although the client kept its count: slow down.
+    pub fn throttled(&self, op: &OperationMeta) {
+        if let Some(window) = self.windows.get(op.id) {
+            lock(window).throttled(Instant::now());
         }
     }
 }
 
+fn lock(window: &Mutex<Window>) -> std::sync::MutexGuard<'_, Window> {
+    window.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Window {
-    /// Reserves the earliest start at or after `now` that keeps the window within quota,
-    /// unless it would be at or after `deadline`.
+    fn new(per_sec: u32, span: Duration) -> Self {
+        Self {
+            per_sec,
+            span,
+            bucket_size: per_sec.div_ceil(BUCKETS).max(1),
+            buckets: VecDeque::new(),
+            counted: 0,
+            slowdown: 0,
+            calm_at: None,
+            last_throttled: None,
+        }
+    }
+
+    /// The limit in force: the quota, halved once per slowdown step.
+    fn limit(&self) -> u32 {
+        (self.per_sec >> self.slowdown).max(1)
+    }
+
+    /// Reserves the earliest start at or after `now` that keeps the window within the
+    /// limit, unless it would be at or after `deadline` (or past the end of time).
     fn reserve(&mut self, now: Instant, deadline: Option<Instant>) -> Option<Instant> {
-        let full = self.starts.len() >= self.per_sec;
-        let earliest = match self.starts.front() {
-            Some(oldest) if full => now.max(*oldest + WINDOW),
-            _ => now,
-        };
-        // Reservations are handed out in order, so the deque stays sorted.
-        let start = self
-            .starts
-            .back()
-            .map_or(earliest, |last| earliest.max(*last));
+        self.recover(now);
+        let start = self.earliest(now)?;
         if deadline.is_some_and(|deadline| start >= deadline) {
             return None;
         }
-        if full {
-            self.starts.pop_front();
-        }
-        self.starts.push_back(start);
+        self.take(start);
         Some(start)
+    }
+
+    /// The earliest start that keeps every window within the limit. Reservations are
+    /// handed out in order, so the buckets stay sorted.
+    fn earliest(&self, now: Instant) -> Option<Instant> {
+        let mut start = self.buckets.back().map_or(now, |b| now.max(b.last));
+        let mut counted = self.counted;
+        for bucket in &self.buckets {
+            // `None`: the bucket never leaves (a window past the end of time).
+            let leaves = bucket.last.checked_add(self.span);
+            let gone = leaves.is_some_and(|leaves| leaves <= start);
+            if !gone && counted < self.limit() {
+                break;
+            }
+            // Gone from the window by `start`, or must be before one more start fits.
+            start = start.max(leaves?);
+            counted -= bucket.count;
+        }
+        Some(start)
+    }
+
+    fn take(&mut self, start: Instant) {
+        while let Some(front) = self.buckets.front() {
+            match front.last.checked_add(self.span) {
+                Some(leaves) if leaves <= start => {
+                    self.counted -= front.count;
+                    self.buckets.pop_front();
+                }
+                _ => break,
+            }
+        }
+        match self.buckets.back_mut() {
+            Some(back) if back.count < self.bucket_size => {
+                back.count += 1;
+                back.last = start;
+            }
+            _ => self.buckets.push_back(Bucket {
+                last: start,
+                count: 1,
+            }),
+        }
+        self.counted += 1;
+    }
+
+    /// Halves the rate, at most once per window (a burst of 429s is one signal), and
+    /// starts the cool-down again.
+    fn throttled(&mut self, now: Instant) {
+        let fresh = self
+            .last_throttled
+            .and_then(|at| at.checked_add(self.span))
+            .is_none_or(|quiet_from| now >= quiet_from);
+        if fresh {
+            self.slowdown = (self.slowdown + 1).min(MAX_SLOWDOWN);
+            self.last_throttled = Some(now);
+        }
+        self.calm_at = now.checked_add(self.span.saturating_mul(2));
+    }
+
+    /// Lifts one halving per quiet window once the cool-down is over.
+    fn recover(&mut self, now: Instant) {
+        if self.slowdown > 0 && self.calm_at.is_none_or(|calm| now >= calm) {
+            self.slowdown -= 1;
+            self.calm_at = now.checked_add(self.span);
+        }
     }
 }
 
@@ -148,6 +292,8 @@ impl Window {
 mod tests {
     use super::*;
     use crate::operation::{Method, Pagination};
+    use futures_util::FutureExt;
+    use proptest::prelude::*;
 
     static OP: OperationMeta = OperationMeta {
         id: "op",
@@ -155,33 +301,42 @@ mod tests {
         path: "/x",
         rate_limit_per_sec: 50,
         retry_safe: true,
+        retry_observes_done: None,
         pagination: Pagination::None,
     };
 
+    const SPAN: Duration = Duration::from_millis(1040);
+
+    /// `count` reservations at `now`, in order.
+    fn schedule(window: &mut Window, now: Instant, count: usize) -> Vec<Instant> {
+        (0..count)
+            .filter_map(|_| window.reserve(now, None))
+            .collect()
+    }
+
+    /// The most starts in any window of `span` (half-open, like the service's second).
+    fn busiest(starts: &[Instant], span: Duration) -> usize {
+        let mut most = 0;
+        for (i, first) in starts.iter().enumerate() {
+            let inside = starts[i..]
+                .iter()
+                .take_while(|s| **s < *first + span)
+                .count();
+            most = most.max(inside);
+        }
+        most
+    }
+
     #[test]
     fn never_more_than_the_quota_in_any_window() {
-        let limiter = RateLimiter::new(&RateLimits::documented(), &[&OP]);
         let now = Instant::now();
-        let starts: Vec<Instant> = {
-            let mut window = limiter
-                .windows
-                .get("op")
-                .map(|w| w.lock().unwrap_or_else(PoisonError::into_inner))
-                .expect("window");
-            (0..500).filter_map(|_| window.reserve(now, None)).collect()
-        };
-        for (i, start) in starts.iter().enumerate().skip(50) {
-            assert!(
-                *start >= starts[i - 50] + WINDOW,
-                "request {i} starts too early"
-            );
-        }
-        // 500 requests at 50/s: ten windows, the last starting about nine seconds in.
-        let span = *starts.last().expect("starts") - now;
-        assert!(
-            span >= Duration::from_secs(9) && span < Duration::from_millis(9200),
-            "{span:?}"
-        );
+        let mut window = Window::new(50, SPAN);
+        let starts = schedule(&mut window, now, 500);
+        assert_eq!(starts.len(), 500);
+        assert_eq!(busiest(&starts, SPAN), 50);
+        // 500 requests at 50/s: the first 50 at once, then 50 per window.
+        assert_eq!(starts[49], now);
+        assert_eq!(*starts.last().expect("starts") - now, SPAN * 9);
     }
 
     #[test]
@@ -190,6 +345,18 @@ mod tests {
         assert_eq!(RateLimits::scaled(0.5).per_sec(&OP), Some(25));
         assert_eq!(RateLimits::documented().with("op", 7).per_sec(&OP), Some(7));
         assert_eq!(RateLimits::Off.per_sec(&OP), None);
+        assert_eq!(RateLimits::unlimited().per_sec(&OP), None);
+        assert_eq!(RateLimits::scaled(f64::INFINITY).per_sec(&OP), None);
+        assert_eq!(RateLimits::scaled(f64::NAN).per_sec(&OP), Some(50));
+        assert_eq!(RateLimits::scaled(-3.0).per_sec(&OP), Some(1));
+        assert_eq!(RateLimits::scaled(f64::NEG_INFINITY).per_sec(&OP), Some(1));
+        assert_eq!(
+            RateLimits::documented().with("op", u32::MAX).per_sec(&OP),
+            None
+        );
+        let margin = RateLimits::documented().margin(Duration::from_millis(5));
+        assert_eq!(margin.window(), Duration::from_millis(1005));
+        assert_eq!(RateLimits::documented().window(), SPAN);
     }
 
     #[tokio::test(start_paused = true)]
@@ -200,14 +367,97 @@ mod tests {
         for _ in 0..5 {
             assert!(limiter.acquire_before(&OP, None).await);
         }
-        assert_eq!(started.elapsed(), WINDOW * 2);
+        assert_eq!(started.elapsed(), SPAN * 2);
         // The sixth slot is free now; the seventh, a window later, is past the deadline: it
         // is refused at once and not taken.
-        let deadline = Some(Instant::now() + WINDOW / 2);
+        let deadline = Some(Instant::now() + SPAN / 2);
         assert!(limiter.acquire_before(&OP, deadline).await);
         assert!(!limiter.acquire_before(&OP, deadline).await);
-        assert_eq!(started.elapsed(), WINDOW * 2);
+        assert_eq!(started.elapsed(), SPAN * 2);
         assert!(limiter.acquire_before(&OP, None).await);
-        assert_eq!(started.elapsed(), WINDOW * 3);
+        assert_eq!(started.elapsed(), SPAN * 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_free_slot_is_taken_without_sleeping() {
+        let limiter = RateLimiter::new(&RateLimits::documented(), &[&OP]);
+        let started = Instant::now();
+        for _ in 0..50 {
+            // Ready on the first poll: no timer was armed.
+            assert_eq!(limiter.acquire_before(&OP, None).now_or_never(), Some(true));
+        }
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // The 51st must wait, so it is not ready at once.
+        assert_eq!(limiter.acquire_before(&OP, None).now_or_never(), None);
+    }
+
+    #[test]
+    fn a_free_slot_needs_no_runtime_at_all() {
+        // Outside any runtime a timer would panic: a free slot touches none.
+        let limiter = RateLimiter::new(&RateLimits::documented(), &[&OP]);
+        assert_eq!(limiter.acquire_before(&OP, None).now_or_never(), Some(true));
+    }
+
+    #[test]
+    fn throttling_halves_the_rate_then_recovers_gradually() {
+        let now = Instant::now();
+        let mut window = Window::new(100, SPAN);
+        window.throttled(now);
+        // A burst of 429s in one window counts once.
+        window.throttled(now + Duration::from_millis(10));
+        assert_eq!(window.limit(), 50);
+        let starts = schedule(&mut window, now, 60);
+        assert_eq!(busiest(&starts, SPAN), 50);
+        window.throttled(now + SPAN);
+        assert_eq!(window.limit(), 25);
+        // Quiet: one halving lifted after the cool-down, the next one window later.
+        window.recover(now + SPAN * 3);
+        assert_eq!(window.limit(), 50);
+        window.recover(now + SPAN * 3 + SPAN / 2);
+        assert_eq!(window.limit(), 50);
+        window.recover(now + SPAN * 4);
+        assert_eq!(window.limit(), 100);
+        for _ in 0..10 {
+            window.throttled(now + SPAN * 100);
+        }
+        assert!(window.limit() >= 100 >> MAX_SLOWDOWN);
+    }
+
+    proptest! {
+        /// Any rate and any spread of arrivals: never more than the limit in any window,
+        /// and never more than `BUCKETS + 1` buckets of memory.
+        #[test]
+        fn the_quota_is_exact_and_memory_bounded(
+            per_sec in prop_oneof![1u32..=600, Just(u32::MAX - 1), 1_000u32..=5_000_000],
+            gaps_us in proptest::collection::vec(0u64..40_000, 1..400),
+        ) {
+            let mut window = Window::new(per_sec, SPAN);
+            let mut now = Instant::now();
+            let mut starts = Vec::new();
+            for gap in gaps_us {
+                now += Duration::from_micros(gap);
+                if let Some(start) = window.reserve(now, None) {
+                    prop_assert!(start >= now);
+                    starts.push(start);
+                }
+                prop_assert!(window.buckets.len() as u32 <= BUCKETS + 1);
+            }
+            prop_assert!(busiest(&starts, SPAN) <= per_sec as usize);
+        }
+
+        /// No configuration value panics or allocates in proportion to the rate.
+        #[test]
+        fn any_configuration_builds(
+            scale in prop_oneof![any::<f64>(), Just(f64::INFINITY), Just(f64::NAN), Just(-0.0)],
+            per_sec in any::<u32>(),
+            margin_ms in any::<u64>(),
+        ) {
+            let limits = RateLimits::scaled(scale)
+                .with("op", per_sec)
+                .margin(Duration::from_millis(margin_ms));
+            let limiter = RateLimiter::new(&limits, &[&OP]);
+            let taken = limiter.acquire_before(&OP, None).now_or_never();
+            prop_assert_eq!(taken, Some(true));
+        }
     }
 }

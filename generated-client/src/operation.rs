@@ -52,5 +52,10 @@ pub struct OperationMeta {
     pub rate_limit_per_sec: u32,
     /// Whether repeating the request cannot apply it twice.
     pub retry_safe: bool,
+    /// The `error` code with which a retry observes that an earlier attempt of the same
+    /// call already took effect (e.g. a delete retried after a lost answer gets
+    /// `service_resource_not_found`). After an attempt that may have been processed, this
+    /// answer becomes [`Error::AlreadyDone`](crate::Error::AlreadyDone) instead of a failure.
+    pub retry_observes_done: Option<&'static str>,
     pub pagination: Pagination,
 }

@@ -3,6 +3,8 @@
 //! resume later) and a `*_stream` method built on [`stream`].
 
 use crate::error::Error;
+/// Defined beside [`Error`], which holds it; named here too, where streams use it.
+pub use crate::error::PaginationError;
 use crate::types::ResponseMeta;
 use futures_util::{Stream, StreamExt};
 use std::collections::{HashSet, VecDeque};
@@ -44,16 +46,6 @@ pub trait PageQuery: Sized + Clone + Send + Sync + 'static {
     }
 }
 
-/// Why a stream stopped with an error of its own.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PaginationError {
-    #[error("the service repeated the cursor {0:?}: the listing would loop")]
-    RepeatedCursor(String),
-    #[error("more than {0} pages: the listing does not end")]
-    TooManyPages(u32),
-}
-
 /// Cursor paging: the next page exists exactly when the service sent a cursor.
 pub fn next_by_cursor(cursor: Option<&str>) -> Option<String> {
     cursor.filter(|c| !c.is_empty()).map(str::to_owned)
@@ -61,12 +53,17 @@ pub fn next_by_cursor(cursor: Option<&str>) -> Option<String> {
 
 /// Page-number paging: a page shorter than the page size is the last.
 pub fn next_by_number(pagenum: u32, pagesize: u32, items: usize) -> Option<u32> {
-    (items > 0 && items >= pagesize as usize).then(|| pagenum.saturating_add(1))
+    // Past `u32::MAX` there is no page to ask for: the listing ends there.
+    (items > 0 && items >= pagesize as usize)
+        .then(|| pagenum.checked_add(1))
+        .flatten()
 }
 
 struct StreamState<T, Q, F> {
     next: Option<Q>,
     items: VecDeque<T>,
+    /// The items of the page before, to notice a listing that does not advance.
+    previous: Vec<T>,
     pages: u32,
     cursors: HashSet<String>,
     pending: Option<Error>,
@@ -75,15 +72,16 @@ struct StreamState<T, Q, F> {
 }
 
 /// Items of every page, fetched lazily one page at a time, starting at `first`. A repeated
-/// cursor or more than [`MAX_PAGES`] pages ends the stream with [`Error::Pagination`]; any
-/// other error ends it after that error.
+/// cursor, a page that repeats the one before it (the listing does not advance, e.g. a
+/// service that ignores the page number) or more than [`MAX_PAGES`] pages ends the stream
+/// with [`Error::Pagination`]; any other error ends it after that error.
 pub fn stream<T, Q, F, Fut>(
     operation: &'static str,
     first: Q,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
-    T: Send + 'static,
+    T: Clone + PartialEq + Send + 'static,
     Q: PageQuery,
     F: FnMut(Q) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T, Q>, Error>> + Send,
@@ -99,7 +97,7 @@ fn stream_with_cap<T, Q, F, Fut>(
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send + 'static
 where
-    T: Send + 'static,
+    T: Clone + PartialEq + Send + 'static,
     Q: PageQuery,
     F: FnMut(Q) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T, Q>, Error>> + Send,
@@ -109,6 +107,7 @@ where
     let state = StreamState {
         next: Some(first),
         items: VecDeque::new(),
+        previous: Vec::new(),
         pages: 0,
         cursors,
         pending: None,
@@ -141,9 +140,15 @@ where
     .fuse()
 }
 
-impl<T, Q, F> StreamState<T, Q, F> {
+impl<T: Clone + PartialEq, Q, F> StreamState<T, Q, F> {
     fn accept(&mut self, page: Page<T, Q>) {
-        self.items.extend(page.items);
+        if !page.items.is_empty() && page.items == self.previous {
+            self.next = None;
+            self.pending = Some(self.fail(PaginationError::RepeatedPage(self.pages)));
+            return;
+        }
+        self.items.extend(page.items.iter().cloned());
+        self.previous = page.items;
         self.next = page.next;
         if let Some(cursor) = page.meta.cursor
             && !self.cursors.insert(cursor.clone())
@@ -264,5 +269,7 @@ mod tests {
         assert_eq!(next_by_number(3, 1000, 345), None);
         assert_eq!(next_by_number(3, 1000, 0), None);
         assert_eq!(next_by_cursor(Some("")), None);
+        assert_eq!(next_by_number(u32::MAX, 10, 10), None);
+        assert_eq!(next_by_number(u32::MAX - 1, 10, 10), Some(u32::MAX));
     }
 }

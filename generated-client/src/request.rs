@@ -126,6 +126,7 @@ mod tests {
         path: "/chatrooms/{id}",
         rate_limit_per_sec: 1,
         retry_safe: true,
+        retry_observes_done: None,
         pagination: Pagination::None,
     };
 

@@ -164,6 +164,18 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
     }
 }
 
+/// An optional field of a `tolerant` struct (envelope metadata, error bodies): the value is
+/// decoded on its own, and one of an unexpected type (a `timestamp` string, an `entities`
+/// object, a negative `count`) is dropped as `None` instead of failing the whole body.
+pub fn tolerant<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(deserializer)?;
+    Ok(T::deserialize(value).ok())
+}
+
 /// Decoders for values the service sends in more than one form.
 pub mod lenient {
     use serde::Deserializer;

@@ -3,7 +3,7 @@
 //! shared by all calls of a client so that a failing service is not multiplied by retries.
 
 use crate::operation::OperationMeta;
-use crate::types::{ErrorBody, ErrorCode};
+use crate::types::ErrorCode;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -22,9 +22,11 @@ pub enum Class {
 /// The outcome of one attempt, as far as classification needs it.
 #[derive(Debug, Clone, Copy)]
 pub enum Outcome<'a> {
+    /// An answer: its status and, for a failure, the service's `error` code (the error
+    /// body is decoded once, by the pipeline, and shared).
     Response {
         status: u16,
-        body: &'a [u8],
+        code: Option<&'a ErrorCode>,
     },
     ConnectFailed,
     TimedOut,
@@ -40,11 +42,10 @@ pub fn classify(outcome: Outcome<'_>) -> Class {
         Outcome::ConnectFailed => Class::Transient { not_sent: true },
         Outcome::TimedOut | Outcome::Broken => Class::Transient { not_sent: false },
         Outcome::Other => Class::Final,
-        Outcome::Response { status: 429, body }
-            if error_code(body) == Some(ErrorCode::ResourceLimited) =>
-        {
-            Class::Final
-        }
+        Outcome::Response {
+            status: 429,
+            code: Some(ErrorCode::ResourceLimited),
+        } => Class::Final,
         Outcome::Response {
             status: 429 | 503, ..
         } => Class::Throttled,
@@ -54,12 +55,6 @@ pub fn classify(outcome: Outcome<'_>) -> Class {
         } => Class::Transient { not_sent: false },
         Outcome::Response { .. } => Class::Final,
     }
-}
-
-fn error_code(body: &[u8]) -> Option<ErrorCode> {
-    serde_json::from_slice::<ErrorBody>(body)
-        .ok()
-        .and_then(|b| b.error)
 }
 
 /// Whether an operation may be retried after this class of failure: operations that are
@@ -130,7 +125,9 @@ impl RetryPolicy {
         let backoff = self.base_delay.saturating_mul(factor).min(self.max_delay);
         match self.jitter {
             Jitter::None => backoff,
-            Jitter::Full => backoff.mul_f64(random_unit()),
+            // `mul_f64` would panic when the product rounds past `Duration::MAX`.
+            Jitter::Full => Duration::try_from_secs_f64(backoff.as_secs_f64() * random_unit())
+                .unwrap_or(backoff),
         }
     }
 }
@@ -225,14 +222,18 @@ mod tests {
             path: "/x",
             rate_limit_per_sec: 1,
             retry_safe,
+            retry_observes_done: None,
             pagination: Pagination::None,
         }
     }
 
     fn response(status: u16, body: &str) -> Class {
+        let code = serde_json::from_str::<crate::types::ErrorBody>(body)
+            .ok()
+            .and_then(|b| b.error);
         classify(Outcome::Response {
             status,
-            body: body.as_bytes(),
+            code: code.as_ref(),
         })
     }
 

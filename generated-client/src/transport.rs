@@ -1,348 +1,192 @@
-//! Sending one call over HTTP: the non-generic part of the pipeline, so adding operations
-//! does not multiply compile time.
+//! HTTP through reqwest, and nothing else: build a client that follows no redirect, send one
+//! request within a time limit, read its body within a size limit, and refuse a redirect
+//! (also one a user-supplied client followed). The call pipeline is in `orchestrator`.
 
-use crate::Client;
-use crate::error::Delivery;
-use crate::error::Error;
-use crate::operation::OperationMeta;
-use crate::request::Call;
-use crate::response::decode_error;
-use crate::response::{RawResponse, Response, decode};
-use crate::retry::{Class, Outcome, RetryPolicy, StopReason, classify, may_retry};
 use crate::secret::Secret;
-use crate::types::{ErrorBody, ErrorCode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
-use serde::de::DeserializeOwned;
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use std::time::Duration;
-use tokio::time::Instant;
-use tracing::Instrument;
 
 const JSON: &str = "application/json";
 
+/// A client for the API and the token endpoint. It follows no redirect: the service never
+/// redirects, and a redirect could carry a body or credentials to another origin.
 pub(crate) fn build_http(
     connect_timeout: Duration,
     allow_http: bool,
 ) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .https_only(!allow_http)
         .user_agent(concat!("agora-chat-rust/", env!("CARGO_PKG_VERSION")))
         .build()
 }
 
-impl Client {
-    /// Runs one call: rate limit, token, send, classify, retry, decode. One span per call.
-    pub(crate) async fn execute<T: DeserializeOwned>(
-        &self,
-        call: Call,
-    ) -> Result<Response<T>, Error> {
-        let op = call.op;
-        let span = tracing::debug_span!(
-            "agora_chat.call",
-            operation = op.id,
-            attempt = tracing::field::Empty,
-            status = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let raw = self
-            .execute_with_retries(&call)
-            .instrument(span.clone())
-            .await;
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        decode(op, raw?)
-    }
-
-    async fn execute_with_retries(&self, call: &Call) -> Result<RawResponse, Error> {
-        let (op, policy, budget) = (call.op, self.retry_policy(), &self.inner.budget);
-        let deadline = policy.deadline.map(|limit| Instant::now() + limit);
-        let mut delivery = Delivery::NotSent;
-        let mut attempt: u32 = 0;
-        // The failure of the attempt before, reported if the deadline stops the next one.
-        let mut previous: Option<Error> = None;
-        loop {
-            attempt = attempt.saturating_add(1);
-            let outcome = self.attempt(call, policy, deadline).await;
-            let span = tracing::Span::current();
-            span.record("attempt", attempt);
-            if let Ok(raw) = &outcome {
-                span.record("status", raw.status);
-            }
-            if let (Err(Error::DeadlineExceeded { .. }), Some(last)) = (&outcome, previous.take()) {
-                let stop = Stop {
-                    attempts: attempt - 1,
-                    reason: StopReason::Deadline,
-                    delivery,
-                };
-                return Err(stop.error(op, last));
-            }
-            delivery = delivery.max(outcome_delivery(&outcome));
-            let class = classify(view(&outcome));
-            if class == Class::Final && outcome.as_ref().is_ok_and(|raw| raw.status < 300) {
-                budget.record_success();
-            }
-            if !may_retry(op, class) || policy.max_attempts <= 1 {
-                return finish(
-                    op,
-                    outcome,
-                    Stop {
-                        attempts: attempt,
-                        reason: StopReason::Final,
-                        delivery,
-                    },
-                );
-            }
-            let delay = policy.delay(
-                attempt,
-                outcome.as_ref().ok().and_then(|raw| raw.retry_after),
-            );
-            let reason = if attempt >= policy.max_attempts {
-                Some(StopReason::MaxAttempts)
-            } else if deadline.is_some_and(|deadline| Instant::now() + delay >= deadline) {
-                Some(StopReason::Deadline)
-            } else if !budget.try_withdraw() {
-                Some(StopReason::Budget)
-            } else {
-                None
-            };
-            let failure = outcome.map_or_else(|err| err, |raw| decode_error(op, raw));
-            if let Some(reason) = reason {
-                return Err(Stop {
-                    attempts: attempt,
-                    reason,
-                    delivery,
-                }
-                .error(op, failure));
-            }
-            tracing::debug!(
-                operation = op.id,
-                attempt,
-                delay_ms = delay.as_millis() as u64,
-                ?class,
-                "retrying"
-            );
-            previous = Some(failure);
-            tokio::time::sleep(delay).await;
-        }
-    }
-
-    /// One attempt: a token, then a slot of the operation's rate limit, then the request,
-    /// all within the call's deadline. A token the service reports as expired is replaced
-    /// once and the request sent again (it was not processed).
-    async fn attempt(
-        &self,
-        call: &Call,
-        policy: &RetryPolicy,
-        deadline: Option<Instant>,
-    ) -> Result<RawResponse, Error> {
-        let token = self.token(call.op.id).await?;
-        let raw = self.send_paced(call, policy, deadline, &token).await?;
-        if is_expired_token(&raw) && self.inner.tokens.invalidate(&token) {
-            tracing::debug!(
-                operation = call.op.id,
-                "app token expired; retrying with a new one"
-            );
-            let token = self.token(call.op.id).await?;
-            return self.send_paced(call, policy, deadline, &token).await;
-        }
-        Ok(raw)
-    }
-
-    async fn token(&self, operation: &'static str) -> Result<Secret, Error> {
-        self.inner
-            .tokens
-            .token()
-            .await
-            .map_err(|source| Error::Auth { operation, source })
-    }
-
-    /// Waits for a rate-limit slot (taken last, right before sending, so a slow token
-    /// cannot push requests into the next window), then sends within the deadline.
-    async fn send_paced(
-        &self,
-        call: &Call,
-        policy: &RetryPolicy,
-        deadline: Option<Instant>,
-        token: &Secret,
-    ) -> Result<RawResponse, Error> {
-        let operation = call.op.id;
-        if !self.inner.limiter.acquire_before(call.op, deadline).await {
-            return Err(Error::DeadlineExceeded { operation });
-        }
-        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
-        if remaining.is_some_and(|left| left.is_zero()) {
-            return Err(Error::DeadlineExceeded { operation });
-        }
-        let timeout = remaining.map_or(policy.attempt_timeout, |left| {
-            left.min(policy.attempt_timeout)
-        });
-        self.send(call, timeout, token).await
-    }
-
-    async fn send(
-        &self,
-        call: &Call,
-        timeout: Duration,
-        token: &Secret,
-    ) -> Result<RawResponse, Error> {
-        let op = call.op;
-        let started = Instant::now();
-        let mut request = self
-            .inner
-            .http
-            .request(op.method.to_http(), self.url(call))
-            .timeout(timeout)
-            .bearer_auth(token.expose())
-            .header(ACCEPT, JSON);
-        if let Some(body) = &call.body {
-            request = request.header(CONTENT_TYPE, JSON).body(body.clone());
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|source| transport_error(op.id, source))?;
-        let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
-        let body = self.read_body(op.id, status, response).await?;
-        tracing::debug!(
-            operation = op.id,
-            status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "agora-chat call"
-        );
-        Ok(RawResponse {
-            status,
-            body,
-            retry_after,
-        })
-    }
-
-    fn url(&self, call: &Call) -> reqwest::Url {
-        let mut url = self.inner.api_root.clone();
-        let path = format!("{}{}", self.inner.api_root.path(), call.path);
-        url.set_path(&path);
-        if !call.query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
-        }
-        url
-    }
-
-    /// Reads the body, refusing more than the configured limit instead of exhausting memory.
-    async fn read_body(
-        &self,
-        operation: &'static str,
-        status: u16,
-        mut response: reqwest::Response,
-    ) -> Result<bytes::Bytes, Error> {
-        let limit = self.inner.max_response_bytes;
-        let too_large = || Error::ResponseTooLarge {
-            operation,
-            status,
-            limit,
-        };
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = bytes::BytesMut::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|source| transport_error(operation, source))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body.freeze())
-    }
+/// One request to send.
+#[derive(Debug)]
+pub(crate) struct Request<'a> {
+    pub method: reqwest::Method,
+    pub url: reqwest::Url,
+    pub bearer: Option<&'a Secret>,
+    /// A JSON body.
+    pub body: Option<&'a Bytes>,
+    /// From sending to the end of the body.
+    pub timeout: Duration,
+    /// The largest body accepted.
+    pub max_body: usize,
 }
 
-/// A 401 `unauthorized` means the token expired (or was missing); `auth_bad_access_token`
-/// means wrong credentials and is returned as it is.
-fn is_expired_token(raw: &RawResponse) -> bool {
-    raw.status == 401
-        && serde_json::from_slice::<ErrorBody>(&raw.body)
-            .is_ok_and(|body| body.error == Some(ErrorCode::Unauthorized))
+/// An answer, read whole within the limit; never a redirect.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub body: Bytes,
+    pub retry_after: Option<Duration>,
 }
 
-/// How a retried call ended.
-#[derive(Debug, Clone, Copy)]
-struct Stop {
-    attempts: u32,
-    reason: StopReason,
-    delivery: Delivery,
+/// Why no answer could be had.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Sending, or reading the body, failed (or timed out).
+    Http(reqwest::Error),
+    /// The body is longer than the limit.
+    TooLarge { status: u16, limit: usize },
+    /// The answer is a redirect (or a user-supplied client followed one).
+    Redirect(Redirect),
 }
 
-impl Stop {
-    fn error(self, op: &OperationMeta, last: Error) -> Error {
-        Error::RetriesExhausted {
-            operation: op.id,
-            attempts: self.attempts,
-            reason: self.reason,
-            delivery: self.delivery,
-            last: Box::new(last),
+/// A redirect that was refused: where it pointed, as an origin only (a path or query may
+/// hold secrets and is never kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The 3xx status; `None` when a user-supplied HTTP client followed the redirect itself.
+    pub status: Option<u16>,
+    /// `scheme://host[:port]` of the target; `None` when there was no valid `Location`.
+    pub origin: Option<String>,
+}
+
+impl std::fmt::Display for Redirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.status {
+            Some(status) => write!(f, "HTTP {status} redirect")?,
+            None => f.write_str("a redirect (followed by the HTTP client)")?,
+        }
+        match &self.origin {
+            Some(origin) => write!(f, " to {origin}"),
+            None => f.write_str(" without a valid Location"),
         }
     }
 }
 
-/// The result of a call that will not be retried: as it came on the first attempt; after
-/// retries, a failure reports every attempt (the last answer stays reachable).
-fn finish(
-    op: &'static OperationMeta,
-    outcome: Result<RawResponse, Error>,
-    stop: Stop,
-) -> Result<RawResponse, Error> {
-    match outcome {
-        Ok(raw) if stop.attempts > 1 && raw.status >= 300 => {
-            Err(stop.error(op, decode_error(op, raw)))
+/// Sends `request` and reads its answer within `request.max_body` bytes.
+pub(crate) async fn send(http: &reqwest::Client, request: Request<'_>) -> Result<Answer, Failure> {
+    let sent_to = request.url.clone();
+    let mut builder = http
+        .request(request.method, request.url)
+        .timeout(request.timeout)
+        .header(ACCEPT, JSON);
+    if let Some(token) = request.bearer {
+        builder = builder.bearer_auth(token.expose());
+    }
+    if let Some(body) = request.body {
+        builder = builder.header(CONTENT_TYPE, JSON).body(unrepeatable(body));
+    }
+    let response = builder.send().await.map_err(Failure::Http)?;
+    refuse_redirect(&sent_to, &response)?;
+    let status = response.status().as_u16();
+    let retry_after = retry_after(response.headers());
+    let body = read_bounded(response, request.max_body).await?;
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
+}
+
+/// A body reqwest cannot send twice: even a user-supplied client that follows redirects
+/// then stops at a 307/308 instead of re-sending the body to the new location.
+fn unrepeatable(body: &Bytes) -> reqwest::Body {
+    // JSON is UTF-8; a lossy copy changes nothing for the bodies this client builds.
+    reqwest::Body::wrap(String::from_utf8_lossy(body).into_owned())
+}
+
+/// A 3xx, or an answer from another URL than the one sent to (a followed redirect).
+fn refuse_redirect(sent_to: &reqwest::Url, response: &reqwest::Response) -> Result<(), Failure> {
+    if response.status().is_redirection() {
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| sent_to.join(value).ok());
+        return Err(Failure::Redirect(Redirect {
+            status: Some(response.status().as_u16()),
+            origin: location.as_ref().map(origin),
+        }));
+    }
+    if response.url() != sent_to {
+        return Err(Failure::Redirect(Redirect {
+            status: None,
+            origin: Some(origin(response.url())),
+        }));
+    }
+    Ok(())
+}
+
+/// `scheme://host:port`, the port always shown.
+fn origin(url: &reqwest::Url) -> String {
+    let host = url.host_str().unwrap_or("");
+    match url.port_or_known_default() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
+    }
+}
+
+/// Reads the body, refusing more than `limit` bytes instead of exhausting memory.
+async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Failure> {
+    let status = response.status().as_u16();
+    let too_large = Failure::TooLarge { status, limit };
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit as u64)
+    {
+        return Err(too_large);
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(too_large);
         }
-        Err(err) if stop.attempts > 1 => Err(stop.error(op, err)),
-        other => other,
+        body.extend_from_slice(&chunk);
     }
-}
-
-/// What classification needs to know of an attempt's outcome.
-fn view(outcome: &Result<RawResponse, Error>) -> Outcome<'_> {
-    match outcome {
-        Ok(raw) => Outcome::Response {
-            status: raw.status,
-            body: &raw.body,
-        },
-        // A request that could not be built (e.g. a token that is no header value) was not sent.
-        Err(Error::Transport { source, .. }) if source.is_builder() => Outcome::Other,
-        Err(Error::Transport { source, .. } | Error::Timeout { source, .. })
-            if source.is_connect() =>
-        {
-            Outcome::ConnectFailed
-        }
-        Err(Error::Timeout { .. }) => Outcome::TimedOut,
-        Err(Error::Transport { .. }) => Outcome::Broken,
-        Err(_) => Outcome::Other,
-    }
-}
-
-fn outcome_delivery(outcome: &Result<RawResponse, Error>) -> Delivery {
-    match outcome {
-        Ok(_) => Delivery::Answered,
-        Err(err) => err.delivery(),
-    }
-}
-
-fn transport_error(operation: &'static str, source: reqwest::Error) -> Error {
-    if source.is_timeout() {
-        Error::Timeout { operation, source }
-    } else {
-        Error::Transport { operation, source }
-    }
+    Ok(body.freeze())
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by this service).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_origin_names_scheme_host_and_port_only() {
+        let url = |s: &str| reqwest::Url::parse(s).expect("url");
+        assert_eq!(
+            origin(&url("https://u:p@evil.example/path?secret=1#f")),
+            "https://evil.example:443"
+        );
+        assert_eq!(origin(&url("http://127.0.0.1:81/x")), "http://127.0.0.1:81");
+        let redirect = Redirect {
+            status: Some(307),
+            origin: Some("https://evil.example:443".into()),
+        };
+        assert_eq!(
+            redirect.to_string(),
+            "HTTP 307 redirect to https://evil.example:443"
+        );
+    }
 }

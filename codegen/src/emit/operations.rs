@@ -52,6 +52,10 @@ fn emit_meta(ir: &Ir, op: &Operation) -> TokenStream {
     let path = format!("{}{}", ir.base_path, op.path);
     let rate = op.rate_limit_per_sec;
     let retry_safe = op.retry_safe;
+    let observes_done = match &op.retry_observes_done {
+        Some(code) => quote!(Some(#code)),
+        None => quote!(None),
+    };
     let param_limits = super::limits::param_consts(&op.id, &op.path_params);
     let pagination = ident(match op.pagination {
         None => "None",
@@ -66,6 +70,7 @@ fn emit_meta(ir: &Ir, op: &Operation) -> TokenStream {
             path: #path,
             rate_limit_per_sec: #rate,
             retry_safe: #retry_safe,
+            retry_observes_done: #observes_done,
             pagination: Pagination::#pagination,
         };
         #param_limits
@@ -99,6 +104,8 @@ fn emit_query_struct(ir: &Ir, op: &Operation) -> TokenStream {
         fields: op.query_params.clone(),
         min_fields: None,
         applied_flags: false,
+        success_flag: None,
+        tolerant: false,
     };
     let definition = emit_struct(&name, &doc, &st);
     let type_name = ident(&name);

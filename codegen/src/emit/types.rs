@@ -30,7 +30,7 @@ fn emit_type(def: &TypeDef) -> TokenStream {
 pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> TokenStream {
     let doc = doc_attrs(type_doc);
     let name = ident(type_name);
-    let fields = st.fields.iter().map(emit_field);
+    let fields = st.fields.iter().map(|f| emit_field(f, st.tolerant));
     let has_required = st.fields.iter().any(|f| f.required);
     let default = (!has_required).then(|| quote!(Default,));
     let constructor = has_required.then(|| emit_constructor(type_name, &st.fields));
@@ -38,6 +38,10 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
     let flags = st
         .applied_flags
         .then(|| emit_applied_flags(&name, &st.fields));
+    let success = st
+        .success_flag
+        .as_deref()
+        .map(|f| emit_success_flag(&name, f));
     let limits = super::limits::field_consts(&st.fields);
     quote! {
         #doc
@@ -51,10 +55,12 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
             #(#setters)*
         }
         #flags
+        #success
     }
 }
 
-fn emit_field(field: &Field) -> TokenStream {
+/// A field of a `tolerant` struct that does not fit is dropped, not fatal to the body.
+fn emit_field(field: &Field, tolerant: bool) -> TokenStream {
     let doc = doc_attrs(&field_doc(field));
     let name = ident(&field.name);
     let ty = field_type(field);
@@ -72,11 +78,14 @@ fn emit_field(field: &Field) -> TokenStream {
         };
         quote!(#[serde(deserialize_with = #path)])
     });
+    let tolerant = (tolerant && !field.required && field.lenient.is_none())
+        .then(|| quote!(#[serde(deserialize_with = "crate::response::tolerant")]));
     quote! {
         #doc
         #rename
         #optional
         #lenient
+        #tolerant
         pub #name: #ty,
     }
 }
@@ -137,6 +146,18 @@ fn emit_setter(field: &Field) -> TokenStream {
                     self.#name = Some(value.into());
                     self
                 }
+            }
+        }
+    }
+}
+
+/// A `false` success flag fails the call as a false applied flag does.
+fn emit_success_flag(name: &proc_macro2::Ident, flag: &str) -> TokenStream {
+    let field = ident(flag);
+    quote! {
+        impl crate::response::AppliedFlags for #name {
+            fn not_applied(&self) -> Vec<&'static str> {
+                if self.#field { Vec::new() } else { vec![#flag] }
             }
         }
     }
@@ -411,7 +432,11 @@ fn emit_envelope(meta: &TypeDef) -> TokenStream {
         return TokenStream::new();
     };
     let meta_name = ident(&meta.name);
-    let fields: Vec<_> = st.fields.iter().map(emit_field).collect();
+    let fields: Vec<_> = st
+        .fields
+        .iter()
+        .map(|f| emit_field(f, st.tolerant))
+        .collect();
     let names: Vec<_> = st.fields.iter().map(|f| ident(&f.name)).collect();
     let doc = format!(
         " A success body: `data` beside the metadata of [`{}`].",

@@ -1,13 +1,19 @@
 //! A token cache shared by every source that fetches tokens with a lifetime: it refreshes
 //! ahead of expiry (with jitter, so many clients do not refresh at once), lets one caller
 //! refresh while the others wait for its result (single flight), and backs off after a
-//! failed refresh instead of retrying in a hot loop.
+//! failed refresh instead of retrying in a hot loop. The refresh holds its lock only for a
+//! bounded time: a fetch that does not end within [`FETCH_TIMEOUT`] is abandoned as a failure,
+//! and a caller waiting for it gives up at its own deadline (the pipeline bounds the wait).
 
 use super::access_token::Clock;
 use super::{AuthError, BoxFuture};
 use crate::secret::Secret;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+
+/// The longest a fetch may take before it is abandoned (token requests have shorter limits
+/// of their own; this bounds any [`FetchToken`]).
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A token and the Unix seconds it was issued at and expires at.
 #[derive(Debug, Clone)]
@@ -103,7 +109,10 @@ impl<F: FetchToken> CachedToken<F> {
                 last_error: state.last_error.clone(),
             });
         }
-        match self.fetch.fetch().await {
+        let fetched = tokio::time::timeout(FETCH_TIMEOUT, self.fetch.fetch())
+            .await
+            .unwrap_or(Err(AuthError::TimedOut));
+        match fetched {
             Ok(fetched) => {
                 *state = RefreshState::default();
                 Ok(self.store(fetched))

@@ -1,13 +1,17 @@
 //! Easemob-style client credentials: `POST /{org_name}/{app_name}/token` trades a client id
-//! and secret for an app token valid `expires_in` seconds.
+//! and secret for an app token valid `expires_in` seconds. The exchange has its own HTTP
+//! client (its own connect timeout; never following a redirect, which would carry the
+//! secret elsewhere), its own total time limit and a bounded answer.
 
 use super::access_token::{Clock, SystemClock};
 use super::cache::{CachedToken, FetchToken, FetchedToken, RefreshPolicy};
 use super::{AuthError, BoxFuture, TokenSource};
 use crate::secret::Secret;
+use crate::transport::{self, Failure};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A client id and secret, exchanged at the app's token endpoint.
 #[derive(Clone)]
@@ -17,6 +21,9 @@ pub struct ClientCredentials {
     ttl_secs: Option<u64>,
     clock: Arc<dyn Clock>,
     policy: RefreshPolicy,
+    timeout: Duration,
+    connect_timeout: Duration,
+    max_response_bytes: usize,
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -25,6 +32,8 @@ impl fmt::Debug for ClientCredentials {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
             .field("ttl_secs", &self.ttl_secs)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -37,7 +46,29 @@ impl ClientCredentials {
             ttl_secs: None,
             clock: Arc::new(SystemClock),
             policy: RefreshPolicy::default(),
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            max_response_bytes: 64 * 1024,
         }
+    }
+
+    /// The time limit of one token request, from sending to the end of the answer (10 s by
+    /// default). A refresh stuck longer is abandoned, so a later call can try again.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The time limit for connecting to the token endpoint (5 s by default).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest token answer accepted, in bytes (64 KiB by default).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
     }
 
     /// The lifetime to ask for; the service's default when unset.
@@ -56,12 +87,14 @@ impl ClientCredentials {
         self
     }
 
-    /// The caching source for the token endpoint at `token_url`, through `http`.
+    /// The caching source for the token endpoint at `token_url`, through an HTTP client of
+    /// its own (a user-supplied API client may follow redirects; this one never does).
     pub(crate) fn into_source(
         self,
-        http: reqwest::Client,
         token_url: reqwest::Url,
-    ) -> ClientCredentialsSource {
+        allow_http: bool,
+    ) -> reqwest::Result<ClientCredentialsSource> {
+        let http = crate::transport::build_http(self.connect_timeout, allow_http)?;
         let clock = self.clock.clone();
         let policy = self.policy;
         let exchange = Exchange {
@@ -69,9 +102,9 @@ impl ClientCredentials {
             token_url,
             credentials: self,
         };
-        ClientCredentialsSource {
+        Ok(ClientCredentialsSource {
             cache: CachedToken::new(exchange, clock, policy),
-        }
+        })
     }
 }
 
@@ -114,28 +147,22 @@ impl FetchToken for Exchange {
                 client_secret: self.credentials.client_secret.expose(),
                 ttl: self.credentials.ttl_secs,
             };
-            let body = serde_json::to_vec(&request).map_err(AuthError::Decode)?;
+            let body = bytes::Bytes::from(serde_json::to_vec(&request).map_err(AuthError::Decode)?);
             let issued_at = self.credentials.clock.now_unix();
-            let response = self
-                .http
-                .post(self.token_url.clone())
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(reqwest::header::ACCEPT, "application/json")
-                .body(body)
-                .send()
+            let request = transport::Request {
+                method: reqwest::Method::POST,
+                url: self.token_url.clone(),
+                bearer: None,
+                body: Some(&body),
+                timeout: self.credentials.timeout,
+                max_body: self.credentials.max_response_bytes,
+            };
+            let answer = transport::send(&self.http, request)
                 .await
-                .map_err(AuthError::Transport)?;
-            let status = response.status().as_u16();
-            let bytes = response.bytes().await.map_err(AuthError::Transport)?;
+                .map_err(auth_error)?;
+            let (status, bytes) = (answer.status, answer.body);
             if !(200..300).contains(&status) {
-                let description = serde_json::from_slice::<crate::types::ErrorBody>(&bytes)
-                    .ok()
-                    .and_then(|body| body.error_description)
-                    .unwrap_or_else(|| crate::error::RawBody::new(&bytes).to_string());
-                return Err(AuthError::Endpoint {
-                    status,
-                    description,
-                });
+                return Err(endpoint_error(status, &bytes));
             }
             let answer: TokenResponse =
                 serde_json::from_slice(&bytes).map_err(AuthError::Decode)?;
@@ -150,6 +177,26 @@ impl FetchToken for Exchange {
                 expires_at,
             })
         })
+    }
+}
+
+fn auth_error(failure: Failure) -> AuthError {
+    match failure {
+        Failure::Http(source) => AuthError::Transport(source),
+        Failure::TooLarge { limit, .. } => AuthError::TooLarge { limit },
+        Failure::Redirect(redirect) => AuthError::Redirect(redirect),
+    }
+}
+
+/// The endpoint's error: its `error_description`, or the start of the raw body.
+fn endpoint_error(status: u16, bytes: &[u8]) -> AuthError {
+    let description = serde_json::from_slice::<crate::types::ErrorBody>(bytes)
+        .ok()
+        .and_then(|body| body.error_description)
+        .unwrap_or_else(|| crate::error::RawBody::new(bytes).to_string());
+    AuthError::Endpoint {
+        status,
+        description,
     }
 }
 

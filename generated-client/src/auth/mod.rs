@@ -50,6 +50,16 @@ pub enum AuthError {
         retry_in_secs: u64,
         last_error: String,
     },
+    /// No token arrived within the attempt's time limit (a refresh in flight, a slow source).
+    #[error("no token within the attempt's time limit")]
+    TimedOut,
+    /// The token endpoint answered with a redirect, which is never followed (it would carry
+    /// the client secret to another origin).
+    #[error("the token endpoint answered {0}; not followed")]
+    Redirect(crate::error::Redirect),
+    /// The token endpoint's answer is larger than the client accepts.
+    #[error("the token endpoint's answer is larger than {limit} bytes")]
+    TooLarge { limit: usize },
     /// A user-supplied source failed; the message must not contain secrets.
     #[error("token source failed: {0}")]
     Source(String),

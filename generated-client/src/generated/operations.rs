@@ -11,6 +11,7 @@ pub const CREATE_CHATROOM: OperationMeta = OperationMeta {
     path: "/{org_name}/{app_name}/chatrooms",
     rate_limit_per_sec: 50u32,
     retry_safe: false,
+    retry_observes_done: None,
     pagination: Pagination::None,
 };
 /// Metadata of [`Client::list_chatrooms`](crate::Client::list_chatrooms).
@@ -20,6 +21,7 @@ pub const LIST_CHATROOMS: OperationMeta = OperationMeta {
     path: "/{org_name}/{app_name}/chatrooms",
     rate_limit_per_sec: 50u32,
     retry_safe: true,
+    retry_observes_done: None,
     pagination: Pagination::Cursor,
 };
 /// Metadata of [`Client::list_joined_chatrooms`](crate::Client::list_joined_chatrooms).
@@ -29,6 +31,7 @@ pub const LIST_JOINED_CHATROOMS: OperationMeta = OperationMeta {
     path: "/{org_name}/{app_name}/users/{username}/joined_chatrooms",
     rate_limit_per_sec: 50u32,
     retry_safe: true,
+    retry_observes_done: None,
     pagination: Pagination::PageNumber,
 };
 /// Metadata of [`Client::get_chatrooms`](crate::Client::get_chatrooms).
@@ -38,6 +41,7 @@ pub const GET_CHATROOMS: OperationMeta = OperationMeta {
     path: "/{org_name}/{app_name}/chatrooms/{chatroom_ids}",
     rate_limit_per_sec: 100u32,
     retry_safe: true,
+    retry_observes_done: None,
     pagination: Pagination::None,
 };
 /// The fewest items allowed for `chatroom_ids`.
@@ -51,6 +55,7 @@ pub const UPDATE_CHATROOM: OperationMeta = OperationMeta {
     path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}",
     rate_limit_per_sec: 100u32,
     retry_safe: true,
+    retry_observes_done: None,
     pagination: Pagination::None,
 };
 /// The fewest characters allowed for `chatroom_id`.
@@ -62,6 +67,7 @@ pub const DELETE_CHATROOM: OperationMeta = OperationMeta {
     path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}",
     rate_limit_per_sec: 100u32,
     retry_safe: true,
+    retry_observes_done: Some("service_resource_not_found"),
     pagination: Pagination::None,
 };
 /// The fewest characters allowed for `chatroom_id`.
@@ -566,6 +572,8 @@ impl crate::Client {
     /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
     /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
     /// - `404 service_resource_not_found`: The chatroom does not exist.
+    ///
+    /// [`Error::NotApplied`](crate::Error::NotApplied) when the service reports a field as not applied.
     pub async fn delete_chatroom(
         &self,
         chatroom_id: &ChatroomId,
@@ -585,7 +593,7 @@ impl crate::Client {
         path.segment("chatroom_id", AsRef::<str>::as_ref(chatroom_id))?;
         let call = crate::request::Call::new(op, path.finish());
         let response = self.execute::<DeleteResult>(call).await?;
-        Ok(response)
+        crate::response::ensure_applied(op, response)
     }
     /// [`delete_chatroom`](Self::delete_chatroom) for many `chatroom_id` values, with bounded concurrency and an optional
     /// progress callback: one result per value, in the order given.

@@ -3,49 +3,63 @@
 
 //! Types of the API: request bodies, response payloads, and the envelope.
 /// Envelope metadata that the service sends beside `data` on success. Every field is
-/// optional: many responses trim the envelope to `{"data": ...}`.
+/// optional: many responses trim the envelope to `{"data": ...}`. A field of an
+/// unexpected type is dropped (left unset), never the payload beside it.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ResponseMeta {
     /// Request method as the service saw it, e.g. `post`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub action: Option<String>,
     /// The organization (`org_name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub organization: Option<String>,
     /// Internal UUID of the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub application: Option<String>,
     /// The app (`app_name`).
     #[serde(rename = "applicationName")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub application_name: Option<String>,
     /// The request URL as the service saw it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub uri: Option<String>,
     /// The resource path, e.g. `/chatrooms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub path: Option<String>,
     /// Returned entities; usually empty for chatroom calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub entities: Option<Vec<serde_json::Value>>,
     /// Unix time of the response, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub timestamp: Option<i64>,
     /// Time the service spent on the request, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub duration: Option<i64>,
     /// Number of items in `data`, on list responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub count: Option<u64>,
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub cursor: Option<String>,
     /// Extra properties; usually `{}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub properties: Option<serde_json::Value>,
     /// The query echoed back, each value an array of strings, e.g. `{"limit": ["5"]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub params: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 impl ResponseMeta {
@@ -122,24 +136,30 @@ impl ResponseMeta {
     }
 }
 /// The flat JSON body of a failed call. Every field may be missing, and gateways
-/// (502/503/504) may send HTML or nothing instead.
+/// (502/503/504) may send HTML or nothing instead. A field of an unexpected type is
+/// dropped (left unset), never the `error` code beside it.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ErrorBody {
     /// Machine-readable error code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub error: Option<ErrorCode>,
     /// The server-side exception class, e.g. `org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub exception: Option<String>,
     /// Unix time of the error, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub timestamp: Option<i64>,
     /// Time the service spent on the request, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub duration: Option<i64>,
     /// Human-readable explanation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub error_description: Option<String>,
 }
 impl ErrorBody {
@@ -862,6 +882,11 @@ impl DeleteResult {
         }
     }
 }
+impl crate::response::AppliedFlags for DeleteResult {
+    fn not_applied(&self) -> Vec<&'static str> {
+        if self.success { Vec::new() } else { vec!["success"] }
+    }
+}
 /// A success body: `data` beside the metadata of [`ResponseMeta`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -870,43 +895,56 @@ pub struct Envelope<T> {
     pub data: T,
     /// Request method as the service saw it, e.g. `post`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub action: Option<String>,
     /// The organization (`org_name`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub organization: Option<String>,
     /// Internal UUID of the app.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub application: Option<String>,
     /// The app (`app_name`).
     #[serde(rename = "applicationName")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub application_name: Option<String>,
     /// The request URL as the service saw it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub uri: Option<String>,
     /// The resource path, e.g. `/chatrooms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub path: Option<String>,
     /// Returned entities; usually empty for chatroom calls.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub entities: Option<Vec<serde_json::Value>>,
     /// Unix time of the response, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub timestamp: Option<i64>,
     /// Time the service spent on the request, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub duration: Option<i64>,
     /// Number of items in `data`, on list responses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub count: Option<u64>,
     /// Cursor for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub cursor: Option<String>,
     /// Extra properties; usually `{}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub properties: Option<serde_json::Value>,
     /// The query echoed back, each value an array of strings, e.g. `{"limit": ["5"]}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::response::tolerant")]
     pub params: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 impl<T> Envelope<T> {

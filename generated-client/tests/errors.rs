@@ -12,7 +12,7 @@ use agora_chat::{ApiError, Error, RawBody, Secret};
 use common::{Canned, NOWHERE, TOKEN, TestServer, assert_no_token, fixture, raw_server};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn id() -> ChatroomId {
     ChatroomId::new("66213271109633")
@@ -431,13 +431,8 @@ async fn slow_response_times_out() {
         .timeout(Duration::from_millis(300))
         .build()
         .expect("valid config");
-    let started = Instant::now();
+    // Answered after 5 s: only the 300 ms attempt timeout can end the call first.
     let err = client.delete_chatroom(&id()).await.expect_err("timed out");
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
     assert_no_token(&err);
     match err.last() {
         Error::Timeout { operation, source } => {
@@ -548,16 +543,11 @@ async fn retried_errors_keep_the_last_answer() {
 
     // A 429's Retry-After is honoured within the policy's cap, and kept.
     server.answer(Canned::json(429, r#"{"error":"reach_limit"}"#).header("retry-after", "3"));
-    let started = Instant::now();
+    // (The wait is capped by the policy's longest delay: see the retry tests' decided delays.)
     let err = client
         .delete_chatroom(&id())
         .await
         .expect_err("429 each time");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
     assert_eq!(
         err.api().and_then(|api| api.retry_after),
         Some(Duration::from_secs(3))

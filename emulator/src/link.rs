@@ -5,6 +5,13 @@
 //! HTTP/1.1 carries one exchange at a time per connection, so a switch thrown
 //! while a request is handled acts on that request's answer: the next bytes
 //! written on the connection are its status line and headers.
+//!
+//! The same wrapper gives hyper's own refusals (a request it cannot parse: 400, 414,
+//! 431, answered before any route runs, with an empty body that hyper offers no hook
+//! to fill) the service's flat JSON error body: the empty answer hyper writes is
+//! recognised and replaced on its way out. What the stack does not allow: a request
+//! whose head never ends is cut off without an answer at hyper's header-read timeout,
+//! and HTTP/2 refusals are not rewritten (the emulator serves HTTP/1.1).
 
 use std::io;
 use std::net::SocketAddr;
@@ -30,6 +37,7 @@ impl Listener for LinkListener {
         let stream = LinkedStream {
             io,
             link: Link::default(),
+            pending: Vec::new(),
         };
         (stream, addr)
     }
@@ -44,6 +52,8 @@ impl Listener for LinkListener {
 pub(crate) struct LinkedStream {
     io: TcpStream,
     link: Link,
+    /// A replacement answer still to write (see [`refusal_with_body`]).
+    pending: Vec<u8>,
 }
 
 /// The control of one connection, handed to its requests as connect info.
@@ -160,6 +170,64 @@ impl AsyncRead for LinkedStream {
     }
 }
 
+/// The head hyper writes when it refuses a request it cannot parse: one of its
+/// automatic statuses, an empty body and no content type (every answer of the
+/// emulator's routes has one).
+fn is_automatic_refusal(buf: &[u8]) -> Option<u16> {
+    let head = std::str::from_utf8(buf).ok()?.strip_suffix("\r\n\r\n")?;
+    let status: u16 = head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
+    let lines: Vec<String> = head.lines().map(str::to_ascii_lowercase).collect();
+    let empty = lines.iter().any(|l| l == "content-length: 0");
+    let typed = lines.iter().any(|l| l.starts_with("content-type:"));
+    (matches!(status, 400 | 414 | 431) && empty && !typed).then_some(status)
+}
+
+/// hyper's refusal `head` with the service's flat error body instead of nothing.
+fn refusal_with_body(head: &[u8], status: u16) -> Vec<u8> {
+    let description = match status {
+        414 => "Request URI too long",
+        431 => "Request header fields too large",
+        _ => "Malformed HTTP request",
+    };
+    let error = crate::service_error::ServiceError::invalid_parameter(description);
+    let body = serde_json::to_vec(&error.body()).unwrap_or_default();
+    let head = String::from_utf8_lossy(head);
+    let head = head.trim_end_matches(['\r', '\n']);
+    let fields = format!(
+        "content-type: application/json\r\ncontent-length: {}",
+        body.len()
+    );
+    let mut answer = head
+        .lines()
+        .map(|line| {
+            if line.eq_ignore_ascii_case("content-length: 0") {
+                fields.as_str()
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+        .into_bytes();
+    answer.extend_from_slice(b"\r\n\r\n");
+    answer.extend_from_slice(&body);
+    answer
+}
+
+impl LinkedStream {
+    /// Writes what is left of a replacement answer; ready when nothing is left.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.pending.is_empty() {
+            let n = std::task::ready!(Pin::new(&mut self.io).poll_write(cx, &self.pending))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.pending.drain(..n);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
 impl AsyncWrite for LinkedStream {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -167,6 +235,15 @@ impl AsyncWrite for LinkedStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        std::task::ready!(this.poll_pending(cx))?;
+        if let Some(status) = is_automatic_refusal(buf) {
+            // Taken whole: hyper's bytes count as written; ours go out now or on flush.
+            this.pending = refusal_with_body(buf, status);
+            if let Poll::Ready(Err(e)) = this.poll_pending(cx) {
+                return Poll::Ready(Err(e));
+            }
+            return Poll::Ready(Ok(buf.len()));
+        }
         let allowed = this.link.allowed(buf);
         if allowed == 0 && !buf.is_empty() {
             // The error makes the server drop the socket, which closes it.
@@ -185,10 +262,11 @@ impl AsyncWrite for LinkedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        if self.link.is_open() {
+        let first = bufs.iter().find(|b| !b.is_empty());
+        let refusal = first.is_some_and(|b| is_automatic_refusal(b).is_some());
+        if self.link.is_open() && self.pending.is_empty() && !refusal {
             return Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs);
         }
-        let first = bufs.iter().find(|b| !b.is_empty());
         self.poll_write(cx, first.map_or(&[][..], |b| &b[..]))
     }
 
@@ -197,11 +275,15 @@ impl AsyncWrite for LinkedStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+        let this = self.get_mut();
+        std::task::ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
     }
 }
 
@@ -234,6 +316,26 @@ mod tests {
         };
         assert_eq!(cut.take(b"a\r\r\n\r\nbody").0, 6);
         assert_eq!(cut.take(b"a\r\nb\r\n").0, 6);
+    }
+
+    #[test]
+    fn only_hypers_empty_refusals_are_rewritten() {
+        let refusal = b"HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        assert_eq!(is_automatic_refusal(refusal), Some(431));
+        let answer = String::from_utf8(refusal_with_body(refusal, 431)).unwrap_or_default();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or_default();
+        assert!(head.starts_with("HTTP/1.1 431 "), "{head}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
+        assert!(body.contains("invalid_parameter"), "{body}");
+        // The routes' answers always have a content type; other statuses are left alone.
+        let routed = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(is_automatic_refusal(routed), None);
+        let other = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+        assert_eq!(is_automatic_refusal(other), None);
+        assert_eq!(is_automatic_refusal(b"HTTP/1.1 400 Bad"), None);
     }
 
     #[test]

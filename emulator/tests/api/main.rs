@@ -10,5 +10,6 @@ mod errors;
 mod faults;
 mod lifecycle;
 mod paging;
+mod protocol;
 mod quotas;
 mod shapes;

@@ -6,8 +6,8 @@
 //! changes the number of concurrent tasks (default 16). Run as a test (without `--bench`,
 //! e.g. by `cargo test --all-targets`) it only makes a few creates, to check that it works.
 //!
-//! The client's limiter counts a window of 1.01 s, so 500 creates take about 9.1 s: 50 at
-//! once, then 50 more every 1.01 s.
+//! The client's limiter counts a window of 1.04 s (one second and its default 40 ms margin),
+//! so 500 creates take about 9.4 s: 50 at once, then 50 more every 1.04 s.
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -306,6 +306,28 @@ mod tests {
         assert!((0..100).all(|_| full.delay(3, None) <= Duration::from_millis(400)));
     }
 
+    proptest::proptest! {
+        /// No policy value and no server `Retry-After` panics, and the cap always holds.
+        #[test]
+        fn any_policy_and_retry_after_give_a_delay_within_the_cap(
+            base_ns in proptest::prelude::any::<u64>(),
+            base_secs in proptest::prelude::any::<u64>(),
+            max_secs in proptest::prelude::any::<u64>(),
+            retry in proptest::prelude::any::<u32>(),
+            retry_after in proptest::option::of(proptest::prelude::any::<u64>()),
+            full in proptest::prelude::any::<bool>(),
+        ) {
+            let policy = RetryPolicy {
+                base_delay: Duration::new(base_secs, (base_ns % 1_000_000_000) as u32),
+                max_delay: Duration::from_secs(max_secs),
+                jitter: if full { Jitter::Full } else { Jitter::None },
+                ..RetryPolicy::default()
+            };
+            let delay = policy.delay(retry, retry_after.map(Duration::from_secs));
+            proptest::prop_assert!(delay <= policy.max_delay);
+        }
+    }
+
     #[test]
     fn budget_drains_and_refills() {
         let budget = RetryBudget::new(2.0, 0.5);

@@ -327,6 +327,49 @@ mod tests {
         assert_eq!(counting.fetches.load(Ordering::SeqCst), 5);
     }
 
+    /// Never answers the first fetch; answers the later ones.
+    #[derive(Debug, Default)]
+    struct StuckOnce(AtomicU32);
+
+    impl FetchToken for StuckOnce {
+        fn fetch(&self) -> BoxFuture<'_, Result<FetchedToken, AuthError>> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n == 0 {
+                    std::future::pending::<()>().await;
+                }
+                Ok(FetchedToken {
+                    token: Secret::new("fresh"),
+                    issued_at: 1_000,
+                    expires_at: 2_000,
+                })
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stuck_fetch_is_abandoned_and_a_later_call_fetches_again() {
+        let clock = Arc::new(TestClock(AtomicU64::new(1_000)));
+        let cache = CachedToken::new(
+            StuckOnce::default(),
+            clock.clone(),
+            RefreshPolicy::default(),
+        );
+        // The paused clock jumps to the fetch timeout: the stuck fetch fails, lock released.
+        assert!(matches!(cache.get().await, Err(AuthError::TimedOut)));
+        // After the 1 s backoff, the next call fetches again and gets a token.
+        set(&clock, 1_001);
+        assert_eq!(
+            cache
+                .get()
+                .await
+                .ok()
+                .map(|t| t.expose().to_owned())
+                .as_deref(),
+            Some("fresh")
+        );
+    }
+
     #[tokio::test]
     async fn invalidation_forces_a_new_token() {
         let (_clock, counting, cache) = setup();

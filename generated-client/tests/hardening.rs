@@ -375,7 +375,9 @@ async fn extreme_policy_values_and_retry_after_do_not_panic() {
         let client = server
             .builder()
             .retry_policy(policy)
-            .rate_limits(RateLimits::scaled(f64::INFINITY))
+            .connect_timeout(Duration::MAX)
+            .max_response_bytes(usize::MAX)
+            .rate_limits(RateLimits::scaled(f64::INFINITY).margin(Duration::MAX))
             .build()
             .expect("valid config");
         let err = bounded(client.list_chatrooms(&listing()))
@@ -383,6 +385,30 @@ async fn extreme_policy_values_and_retry_after_do_not_panic() {
             .expect_err("throttled");
         assert_eq!(err.status(), Some(429), "{err:?}");
     }
+}
+
+#[tokio::test]
+async fn extreme_token_endpoint_timeouts_do_not_panic() {
+    let server =
+        TestServer::start(Canned::json(200, r#"{"access_token":"t","expires_in":0}"#)).await;
+    let credentials = ClientCredentials::new("id", "secret")
+        .timeout(Duration::MAX)
+        .connect_timeout(Duration::MAX)
+        .max_response_bytes(usize::MAX)
+        .ttl_secs(u64::MAX);
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .app_key("demo#app")
+        .allow_http(true)
+        .client_credentials(credentials)
+        .build()
+        .expect("valid config");
+    // The token endpoint's answer serves the listing too: `data` is missing, so it fails
+    // to decode, after a token was had.
+    let err = bounded(client.list_chatrooms(&listing()))
+        .await
+        .expect_err("no data");
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
 #[tokio::test]

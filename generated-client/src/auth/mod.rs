@@ -56,7 +56,7 @@ pub enum AuthError {
     /// The token endpoint answered with a redirect, which is never followed (it would carry
     /// the client secret to another origin).
     #[error("the token endpoint answered {0}; not followed")]
-    Redirect(crate::error::Redirect),
+    Redirect(crate::transport::Redirect),
     /// The token endpoint's answer is larger than the client accepts.
     #[error("the token endpoint's answer is larger than {limit} bytes")]
     TooLarge { limit: usize },

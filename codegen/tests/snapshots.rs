@@ -92,6 +92,7 @@ fixture_snapshots! {
     min_fields: ["types.rs", "validate.rs"],
     operation: ["operations.rs"],
     list_path_param: ["operations.rs"],
+    two_path_params: ["operations.rs"],
     cursor_pagination: ["operations.rs"],
     page_number_pagination: ["operations.rs"],
     batch: ["operations.rs"],

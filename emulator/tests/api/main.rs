@@ -12,3 +12,4 @@ mod lifecycle;
 mod paging;
 mod quotas;
 mod shapes;
+mod skeleton;

@@ -55,8 +55,9 @@ struct ServerOp {
 struct PathParam {
     name: Ident,
     wire: String,
-    /// Index in `path.split('/')` of the raw request path.
-    segment: usize,
+    /// Index in `path.split('/')` of the raw request path; `None` when the template has no
+    /// whole segment `{name}` (refused in the generated code).
+    segment: Option<usize>,
     ty: TokenStream,
     /// The separator of a list sent as one segment.
     join: Option<String>,
@@ -71,7 +72,7 @@ impl ServerOp {
             .map(|p| PathParam {
                 name: ident(&p.name),
                 wire: p.name.clone(),
-                segment: segment_of(&template, &p.name).unwrap_or_default(),
+                segment: segment_of(&template, &p.name),
                 ty: rust_type(&p.ty),
                 join: p.join.clone(),
             })
@@ -290,8 +291,21 @@ fn emit_handler(op: &ServerOp) -> TokenStream {
     }
 }
 
+/// Names the generated handler binds itself; a path parameter cannot take them.
+const HANDLER_LOCALS: [&str; 8] = [
+    "api", "request", "parts", "payload", "answer", "query", "body", "checker",
+];
+
 fn emit_path_param(p: &PathParam) -> TokenStream {
-    let (name, ty, wire, segment) = (&p.name, &p.ty, &p.wire, p.segment);
+    let (name, ty, wire) = (&p.name, &p.ty, &p.wire);
+    if HANDLER_LOCALS.contains(&wire.as_str()) {
+        let message = format!("path parameter `{wire}` clashes with a local of the handler");
+        return quote!(compile_error!(#message););
+    }
+    let Some(segment) = p.segment else {
+        let message = format!("path parameter `{wire}` is not a whole segment of the path");
+        return quote!(compile_error!(#message););
+    };
     match &p.join {
         Some(join) => quote!(let #name: #ty = server::path_list(&parts, #segment, #wire, #join)?;),
         None => quote!(let #name: #ty = server::path_param(&parts, #segment, #wire)?;),

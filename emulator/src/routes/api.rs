@@ -80,3 +80,16 @@ fn disabled_as_string(mut data: Value) -> Value {
     }
     data
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn joined_rooms_send_disabled_as_a_string() {
+        let data = json!([{"id": "1", "name": "a", "disabled": false}, {"id": "2", "name": "b"}]);
+        let want = json!([{"id": "1", "name": "a", "disabled": "false"}, {"id": "2", "name": "b"}]);
+        assert_eq!(disabled_as_string(data), want);
+    }
+}

@@ -157,4 +157,34 @@ mod tests {
             panic!("{report}");
         }
     }
+
+    /// Drift is reported per output root: files missing from one, extra in the other.
+    #[test]
+    fn check_reports_drift_in_both_roots() {
+        let root = std::env::temp_dir().join(format!("xtask-drift-{}", std::process::id()));
+        let spec = root.join(SPEC_DIR);
+        fs::create_dir_all(&spec).expect("temp spec dir");
+        for entry in fs::read_dir(workspace_root().join(SPEC_DIR)).expect("spec dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("a file name");
+            fs::copy(&path, spec.join(name)).expect("spec copied");
+        }
+        let server = root.join("emulator/src/generated");
+        fs::create_dir_all(&server).expect("temp server dir");
+        fs::write(server.join("old.rs"), "").expect("extra file");
+        let report = check_at(&root).expect_err("drift");
+        let _ = fs::remove_dir_all(&root);
+        assert!(
+            report.contains("missing: generated-client/src/generated/mod.rs"),
+            "{report}"
+        );
+        assert!(
+            report.contains("missing: emulator/src/generated/api.rs"),
+            "{report}"
+        );
+        assert!(
+            report.contains("extra: emulator/src/generated/old.rs"),
+            "{report}"
+        );
+    }
 }

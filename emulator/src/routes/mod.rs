@@ -88,9 +88,11 @@ async fn log_request(req: Request, next: Next) -> Response {
 }
 
 // The operation the generated route tagged the request with, for requests to this app.
+// A HEAD request runs a GET route but is not the client's operation, so it is not counted.
 fn operation_of(state: &AppState, req: &Request) -> Option<&'static OperationMeta> {
     below_app(req.uri().path(), state.org(), state.app())?;
-    req.extensions().get::<&'static OperationMeta>().copied()
+    let op = req.extensions().get::<&'static OperationMeta>().copied()?;
+    (op.method.as_str() == req.method().as_str()).then_some(op)
 }
 
 // Runs before the gate on every request to an operation's route: requests of this app are
@@ -112,8 +114,7 @@ async fn controls(State(state): State<AppState>, req: Request, next: Next) -> Re
 
 // Runs after the gate: 429 `reach_limit` over the operation's quota.
 async fn quota(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let op = req.extensions().get::<&'static OperationMeta>().copied();
-    match op {
+    match operation_of(&state, &req) {
         Some(op) if !state.limiter().admit(op.id) => ServiceError::reach_limit().into_response(),
         _ => next.run(req).await,
     }

@@ -128,7 +128,7 @@ pub fn path_list<T: DeserializeOwned>(
 pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, ServiceError> {
     match Query::<T>::try_from_uri(&parts.uri) {
         Ok(Query(query)) => Ok(query),
-        Err(e) => Err(ServiceError::invalid_parameter(e.body_text())),
+        Err(e) => Err(refused(e.body_text())),
     }
 }
 
@@ -272,8 +272,13 @@ impl Ctx {
 }
 
 fn typed<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ServiceError> {
-    serde_json::from_value(value)
-        .map_err(|e| ServiceError::invalid_parameter(format!("`{name}`: {e}")))
+    serde_json::from_value(value).map_err(|e| refused(format!("`{name}`: {e}")))
+}
+
+// The one answer to a value that does not fit its generated type (missing, wrong type, out
+// of the type's range), wherever it was sent: 400 `invalid_parameter` saying which and why.
+fn refused(why: String) -> ServiceError {
+    ServiceError::invalid_parameter(why)
 }
 
 // Routing matched whole segments of the raw path, so segment `index` is the parameter.
@@ -345,6 +350,22 @@ mod tests {
     fn lists_split_on_raw_and_escaped_separators() {
         assert_eq!(split_joined("1%2C2,3%2c2", ","), ["1", "2", "3", "2"]);
         assert_eq!(split_joined(",,%2C", ","), Vec::<String>::new());
+    }
+
+    #[test]
+    fn values_that_do_not_fit_their_type_are_invalid_parameter() {
+        let request = Request::builder().uri("/o/a/rooms/x?limit=many");
+        let (parts, _) = request.body(Body::empty()).unwrap().into_parts();
+        let room = path_param::<u32>(&parts, 4, "room").err();
+        assert_eq!(room.as_ref().map(|e| e.error), Some("invalid_parameter"));
+        assert!(room.is_some_and(|e| e.description.contains("`room`")));
+        #[derive(serde::Deserialize)]
+        struct Paging {
+            #[allow(dead_code)] // Only its failure is looked at.
+            limit: Option<u32>,
+        }
+        let paging = query::<Paging>(&parts).err();
+        assert!(paging.is_some_and(|e| e.description.contains("limit")));
     }
 
     #[test]

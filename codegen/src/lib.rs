@@ -1,4 +1,4 @@
-//! Code generator for the `agora-chat` client.
+//! Code generator for the `agora-chat` client and the emulator's server skeleton.
 //!
 //! `spec/*.yaml` -> [`spec`] (serde model) -> [`check`] (every problem, with file and line)
 //! -> [`ir`] (resolved names and types) -> [`emit`] (tokens per construct) -> [`format`](mod@format)
@@ -30,11 +30,24 @@ pub struct GeneratedFile {
 
 /// Generates the client's code from spec sources: parse, check, lower, emit, format.
 pub fn generate(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    generate_with(sources, emit::emit)
+}
+
+/// Generates the server skeleton (for the emulator crate) from the same spec sources.
+pub fn generate_server(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    generate_with(sources, emit::emit_server)
+}
+
+// Both sides share parse, check, lower and format; only the emitters differ.
+fn generate_with(
+    sources: &[SpecSource],
+    emit: fn(&ir::Ir) -> Vec<(String, proc_macro2::TokenStream)>,
+) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let files = load::parse_all(sources)?;
     check::check(&files)?;
     let ir = ir::lower(&files);
     let names: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
-    emit::emit(&ir)
+    emit(&ir)
         .into_iter()
         .map(|(path, tokens)| {
             let contents = format::format_file(&names, tokens)

@@ -1,10 +1,9 @@
-//! Which client operation a request is, and how many requests each operation
-//! has received.
+//! The client operations by id, and how many requests each operation has
+//! received.
 //!
 //! Operations are named by the client's operation ids
 //! (`agora_chat::operations::OPERATIONS`), so the emulator and the client
-//! cannot drift apart: a route is matched to an operation by its method and
-//! the shape of its path template.
+//! cannot drift apart; the generated routes tell which operation a request is.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,25 +21,6 @@ pub(crate) fn operation(id: &str) -> Option<&'static OperationMeta> {
 /// Every client operation id, in the spec's order.
 pub(crate) fn operation_ids() -> Vec<&'static str> {
     OPERATIONS.iter().map(|op| op.id).collect()
-}
-
-/// The client operation a request to the route `template` (an axum path
-/// such as `/{org}/{app}/chatrooms/{ids}`) with `method` performs.
-pub(crate) fn operation_of(method: &str, template: &str) -> Option<&'static OperationMeta> {
-    let shape = path_shape(template);
-    OPERATIONS
-        .iter()
-        .copied()
-        .find(|op| op.method.as_str() == method && path_shape(op.path) == shape)
-}
-
-// A path template with every `{param}` segment replaced by `*`.
-fn path_shape(template: &str) -> Vec<&str> {
-    let param = |s: &str| s.starts_with('{') && s.ends_with('}');
-    template
-        .split('/')
-        .map(|s| if param(s) { "*" } else { s })
-        .collect()
 }
 
 /// One counter per client operation.
@@ -128,37 +108,6 @@ impl Arrivals {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_map_to_the_client_operations() {
-        let id = |m: &str, t: &str| operation_of(m, t).map(|op| op.id);
-        assert_eq!(
-            id("POST", "/{org}/{app}/chatrooms"),
-            Some("create_chatroom")
-        );
-        assert_eq!(id("GET", "/{org}/{app}/chatrooms"), Some("list_chatrooms"));
-        let joined = "/{org}/{app}/users/{username}/joined_chatrooms";
-        assert_eq!(id("GET", joined), Some("list_joined_chatrooms"));
-        let one = "/{org}/{app}/chatrooms/{ids}";
-        assert_eq!(id("GET", one), Some("get_chatrooms"));
-        assert_eq!(id("PUT", one), Some("update_chatroom"));
-        assert_eq!(id("DELETE", one), Some("delete_chatroom"));
-        assert_eq!(id("PATCH", one), None);
-        assert_eq!(id("POST", "/{org}/{app}/token"), None);
-        // Every operation of the spec has a route.
-        let routes = [
-            ("POST", "/{org}/{app}/chatrooms"),
-            ("GET", "/{org}/{app}/chatrooms"),
-            ("GET", joined),
-            ("GET", one),
-            ("PUT", one),
-            ("DELETE", one),
-        ];
-        for op in OPERATIONS {
-            let served = routes.iter().any(|(m, t)| id(m, t) == Some(op.id));
-            assert!(served, "{} has no route", op.id);
-        }
-    }
 
     #[test]
     fn counters_count_known_operations_only() {

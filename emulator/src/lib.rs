@@ -20,14 +20,19 @@
 //! Choices where the service's documentation is silent:
 //! - Checks run in this order: org/app (404), token (401), route and method
 //!   (404/405), content type (415), size (413), JSON (400 `json_parse`), values.
-//! - A missing required field is 400 `invalid_parameter`, as the service
-//!   answers ("owner must be provided"); unknown create fields are ignored.
+//! - Path, query and body are read into the client's generated types (serde)
+//!   by the generated server skeleton ([`generated::api`]): a missing field or
+//!   a value of the wrong type is 400 `invalid_parameter` naming the field
+//!   (the service words it "owner must be provided"); unknown create fields
+//!   are ignored, unknown update fields refused.
 //! - `null` counts as an absent field.
+//! - A list in a path segment (`/chatrooms/{ids}`) is split on `,` and on
+//!   `%2C`/`%2c`; empty items are ignored.
 //! - 405, 413 and 415 use `web_application`, like the service's JAX-RS layer.
 //! - In `GET /chatrooms/{ids}`, duplicate ids are answered once, and ids that
 //!   are not all digits are simply not found. An empty `cursor=` is 400
 //!   `invalid_parameter`, like any malformed cursor (the client refuses it too).
-//! - Request bodies are checked with the client's own generated validation
+//! - Path parameters, queries and bodies are checked with the client's own generated validation
 //!   (`agora_chat::validate`): more members than `maxusers` is 403
 //!   `exceed_limit`, any other broken rule 400 `invalid_parameter` naming
 //!   every broken rule.
@@ -110,9 +115,13 @@ mod auth;
 mod clock;
 mod controls;
 pub mod faults;
+// Formatted by prettyplease when generated; rustfmt must not reformat it.
+#[rustfmt::skip]
+pub mod generated;
 mod link;
 mod quota;
 mod routes;
+pub mod server;
 mod service_error;
 mod store;
 mod validate;

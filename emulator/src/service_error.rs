@@ -1,27 +1,13 @@
-//! The service's flat error bodies, with the status, `error` code and Java
-//! exception name the real service uses for each case.
+//! The service's flat error bodies. The status and the Java exception class of
+//! each `error` code come from the spec's error table (the client's generated
+//! `ErrorCode` accessors); only `web_application`, whose status varies, is
+//! given its status here.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::wire::{ErrorBody, ErrorCode};
-
-const INVALID_PARAMETER: &str = "com.easemob.group.exception.InvalidParameterException";
-const JSON_PARSE: &str = "org.codehaus.jackson.JsonParseException";
-const SECURITY: &str = "org.apache.usergrid.rest.exceptions.SecurityException";
-const EASEMOB_SECURITY: &str = "com.easemob.im.exceptions.EasemobSecurityException";
-const EXCEED_LIMIT: &str = "com.easemob.group.exception.ExceedLimitException";
-const SERVICE_NOT_FOUND: &str =
-    "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException";
-const RESOURCE_NOT_FOUND: &str = "com.easemob.group.exception.ResourceNotFoundException";
-const ORG_APP_NOT_FOUND: &str =
-    "org.apache.usergrid.rest.exceptions.OrganizationApplicationNotFoundException";
-const WEB_APPLICATION: &str = "javax.ws.rs.WebApplicationException";
-// The service's exception names for these are not documented.
-const REACH_LIMIT: &str = "com.easemob.common.exception.ReachLimitException";
-const RESOURCE_LIMITED: &str = "com.easemob.common.exception.ResourceLimitedException";
-const FORBIDDEN_OP: &str = "com.easemob.group.exception.ForbiddenOpException";
 
 /// One failed request, rendered as the service's flat JSON error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,49 +19,50 @@ pub struct ServiceError {
 }
 
 impl ServiceError {
-    fn new(status: StatusCode, error: &'static str, exception: &'static str, d: String) -> Self {
+    /// An error of `code`, with its status and exception class from the spec's error table.
+    fn of(code: ErrorCode, description: impl Into<String>) -> Self {
+        let status = code.status().and_then(|s| StatusCode::from_u16(s).ok());
+        // Every code the emulator answers with has a status in the table but web_application.
+        let status = status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::with_status(code, status, description)
+    }
+
+    fn with_status(code: ErrorCode, status: StatusCode, description: impl Into<String>) -> Self {
+        let info = code.info();
         Self {
             status,
-            error,
-            exception,
-            description: d,
+            error: info.map_or("unknown", |info| info.code),
+            exception: info.and_then(|info| info.exception).unwrap_or_default(),
+            description: description.into(),
         }
     }
 
     /// 400: a value is malformed, out of range, of the wrong type, missing, or unknown.
     pub fn invalid_parameter(description: impl Into<String>) -> Self {
-        let d = description.into();
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_parameter",
-            INVALID_PARAMETER,
-            d,
-        )
+        Self::of(ErrorCode::InvalidParameter, description)
     }
 
     /// 400: the body is not JSON at all.
     pub fn json_parse(description: impl Into<String>) -> Self {
-        let d = description.into();
-        Self::new(StatusCode::BAD_REQUEST, "json_parse", JSON_PARSE, d)
+        Self::of(ErrorCode::JsonParse, description)
     }
 
     /// 401: no bearer token was sent.
     pub fn unauthorized() -> Self {
-        let d = "Unable to authenticate due to missing access token".to_owned();
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", SECURITY, d)
+        let d = "Unable to authenticate due to missing access token";
+        Self::of(ErrorCode::Unauthorized, d)
     }
 
     /// 401: a valid token whose time is up.
     pub fn expired_access_token() -> Self {
-        let d = "Unable to authenticate due to expired access token".to_owned();
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", SECURITY, d)
+        let d = "Unable to authenticate due to expired access token";
+        Self::of(ErrorCode::Unauthorized, d)
     }
 
     /// 401: a bearer token was sent but is not valid for this app.
     pub fn bad_access_token() -> Self {
-        let d = "Unable to authenticate due to corrupt access token".to_owned();
-        let s = StatusCode::UNAUTHORIZED;
-        Self::new(s, "auth_bad_access_token", EASEMOB_SECURITY, d)
+        let d = "Unable to authenticate due to corrupt access token";
+        Self::of(ErrorCode::AuthBadAccessToken, d)
     }
 
     /// 401 `auth_bad_access_token`, saying why (never with the token itself).
@@ -89,34 +76,28 @@ impl ServiceError {
     /// credentials are wrong (or none are configured).
     pub fn bad_credentials(reason: impl Into<String>) -> Self {
         let d = format!("Unable to authenticate: {}", reason.into());
-        let s = StatusCode::UNAUTHORIZED;
-        Self::new(s, "auth_bad_access_token", EASEMOB_SECURITY, d)
+        Self::of(ErrorCode::AuthBadAccessToken, d)
     }
 
     /// 403: a documented limit would be exceeded.
     pub fn exceed_limit(description: impl Into<String>) -> Self {
-        let d = description.into();
-        Self::new(StatusCode::FORBIDDEN, "exceed_limit", EXCEED_LIMIT, d)
+        Self::of(ErrorCode::ExceedLimit, description)
     }
 
     /// 403: the operation is not allowed.
     pub fn forbidden_op(description: impl Into<String>) -> Self {
-        let d = description.into();
-        Self::new(StatusCode::FORBIDDEN, "forbidden_op", FORBIDDEN_OP, d)
+        Self::of(ErrorCode::ForbiddenOp, description)
     }
 
     /// 429: the operation's per-second quota is used up; a later retry works.
     pub fn reach_limit() -> Self {
-        let d = "This request has reached api limit".to_owned();
-        let s = StatusCode::TOO_MANY_REQUESTS;
-        Self::new(s, "reach_limit", REACH_LIMIT, d)
+        Self::of(ErrorCode::ReachLimit, "This request has reached api limit")
     }
 
     /// 429: the plan's quota is exhausted; retrying does not help.
     pub fn resource_limited() -> Self {
-        let d = "The resource of this app has been limited".to_owned();
-        let s = StatusCode::TOO_MANY_REQUESTS;
-        Self::new(s, "resource_limited", RESOURCE_LIMITED, d)
+        let d = "The resource of this app has been limited";
+        Self::of(ErrorCode::ResourceLimited, d)
     }
 
     /// 500: the service failed.
@@ -141,28 +122,23 @@ impl ServiceError {
 
     /// 404: no chatroom (or no route) matches.
     pub fn service_resource_not_found() -> Self {
-        let d = "Service resource not found".to_owned();
-        let code = "service_resource_not_found";
-        Self::new(StatusCode::NOT_FOUND, code, SERVICE_NOT_FOUND, d)
+        Self::of(
+            ErrorCode::ServiceResourceNotFound,
+            "Service resource not found",
+        )
     }
 
     /// 404: a user does not exist (strict mode).
     pub fn user_not_found(username: &str) -> Self {
         let d = format!("username {username} doesn't exist!");
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "resource_not_found",
-            RESOURCE_NOT_FOUND,
-            d,
-        )
+        Self::of(ErrorCode::ResourceNotFound, d)
     }
 
     /// 404: the path does not start with this emulator's `/{org}/{app}`.
     pub fn org_app_not_found(org: &str, app: &str, path: &str) -> Self {
         let uri = path.trim_start_matches('/');
         let d = format!("Could not find application for {org}/{app} from URI: {uri}");
-        let code = "organization_application_not_found";
-        Self::new(StatusCode::NOT_FOUND, code, ORG_APP_NOT_FOUND, d)
+        Self::of(ErrorCode::OrganizationApplicationNotFound, d)
     }
 
     /// 405: the path exists but not for this method.
@@ -180,11 +156,12 @@ impl ServiceError {
         Self::web_application(StatusCode::UNSUPPORTED_MEDIA_TYPE)
     }
 
-    // The service's JAX-RS layer reports HTTP-level failures this way.
+    // The service's JAX-RS layer reports HTTP-level failures this way; the
+    // status varies, so the table has none for this code.
     fn web_application(status: StatusCode) -> Self {
         let reason = status.canonical_reason().unwrap_or("Error");
         let d = format!("HTTP {} {reason}", status.as_u16());
-        Self::new(status, "web_application", WEB_APPLICATION, d)
+        Self::with_status(ErrorCode::WebApplication, status, d)
     }
 
     /// The flat body this error renders as.

@@ -1,9 +1,14 @@
 //! Value rules for request bodies and paths. The rules themselves are the
 //! client's generated validation (from the same spec), so the emulator cannot
 //! accept what the client refuses or the other way round; this module only
-//! turns a [`ValidationError`] into the service's error.
+//! turns a [`ValidationError`] into the service's error, and lends the client's `Validate`,
+//! `Checker` and `Field` to the generated server code.
 
-use agora_chat::validate::{Rule, Validate, ValidationError, Violation, check_username};
+use agora_chat::validate::{Rule, ValidationError, Violation, check_username};
+
+// The generated server code checks with the client's rules through these paths, as the
+// client's own generated code does (`crate::validate::Checker`, ...).
+pub use agora_chat::validate::{Checker, Field, Validate};
 
 use crate::service_error::ServiceError;
 
@@ -12,29 +17,10 @@ pub fn is_username(s: &str) -> bool {
     check_username(s).is_ok()
 }
 
-/// Checks a username and returns its canonical (lowercase) form.
-pub fn username(field: &str, s: &str) -> Result<String, ServiceError> {
-    match check_username(s) {
-        Ok(()) => Ok(s.to_ascii_lowercase()),
-        Err(problem) => {
-            let violation = Violation {
-                field: field.to_owned(),
-                rule: Rule::Username { problem },
-            };
-            Err(ServiceError::invalid_parameter(violation.to_string()))
-        }
-    }
-}
-
-/// Runs the spec's rules on a request body.
-pub fn check<T: Validate>(body: &T) -> Result<(), ServiceError> {
-    body.validate().map_err(|e| service_error(&e))
-}
-
 /// More members than `maxusers` is 403 `exceed_limit`, as the service
 /// answers; every other broken rule is 400 `invalid_parameter`, which wins
 /// when both kinds are present (the request is malformed either way).
-fn service_error(err: &ValidationError) -> ServiceError {
+pub(crate) fn service_error(err: &ValidationError) -> ServiceError {
     let is_limit = |v: &&Violation| matches!(v.rule, Rule::ItemsWithin { .. });
     let (limits, params): (Vec<&Violation>, Vec<&Violation>) =
         err.violations.iter().partition(is_limit);
@@ -55,6 +41,11 @@ mod tests {
     use super::*;
     use crate::wire::{CreateChatroom, UpdateChatroom};
 
+    // What the generated handlers do with a body.
+    fn check<T: Validate>(body: &T) -> Result<(), ServiceError> {
+        body.validate().map_err(|e| service_error(&e))
+    }
+
     fn create() -> CreateChatroom {
         CreateChatroom::new("n", "", "Alice")
     }
@@ -71,9 +62,6 @@ mod tests {
         assert!(!is_username(""));
         assert!(!is_username("a b"));
         assert!(!is_username("é"));
-        assert_eq!(username("owner", "AlIce").ok(), Some("alice".to_owned()));
-        let err = username("username", "a b").err().map(|e| e.description);
-        assert!(err.is_some_and(|d| d.contains("`username`")));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod auth;
 pub mod bulk;
 mod client;
 pub mod error;
+pub mod error_code;
 pub mod limit;
 pub mod operation;
 mod orchestrator;

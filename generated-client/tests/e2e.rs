@@ -512,12 +512,12 @@ async fn without_validation_the_server_answers_every_rule() {
         "no refused update applied"
     );
 
-    // Query and path rules: the emulator's own messages.
+    // Query and path rules: the emulator checks them with the client's generated validation.
     for limit in [0u32, 101] {
         let query = ListChatroomsQuery::default().limit(limit);
         validation(checked.list_chatrooms(&query).await);
         let err = api_err(client.list_chatrooms(&query).await);
-        let text = format!("limit must be an integer from 1 to 100, got '{limit}'");
+        let text = format!("`limit` must be 1 to 100, is {limit}");
         assert_api(
             &err,
             400,
@@ -575,7 +575,7 @@ async fn without_validation_the_server_answers_every_rule() {
     let many: Vec<ChatroomId> = (0..101).map(|i| ChatroomId::new(i.to_string())).collect();
     validation(checked.get_chatrooms(&many).await);
     let err = api_err(client.get_chatrooms(&many).await);
-    let text = "at most 100 chatroom ids per request, got 101";
+    let text = "`chatroom_ids` must have 1 to 100 items, has 101";
     assert_api(
         &err,
         400,

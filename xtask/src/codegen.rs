@@ -1,12 +1,20 @@
-//! `cargo xtask gen [--check]`: regenerate the client's generated module, or verify it.
+//! `cargo xtask gen [--check]`: regenerate the generated modules (the client's code and the
+//! emulator's server skeleton), or verify them.
 
-use agora_chat_codegen::{GeneratedFile, generate, read_spec_dir};
+use agora_chat_codegen::{
+    Diagnostics, GeneratedFile, SpecSource, generate, generate_server, read_spec_dir,
+};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The generated module, relative to the workspace root.
-const OUT_DIR: &str = "generated-client/src/generated";
+type Generator = fn(&[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics>;
+
+/// Each generated module, relative to the workspace root, and what fills it.
+const OUTPUTS: [(&str, Generator); 2] = [
+    ("generated-client/src/generated", generate),
+    ("emulator/src/generated", generate_server),
+];
 const SPEC_DIR: &str = "spec";
 const FIX: &str = "run `cargo xtask gen` to update them, then review the diff";
 
@@ -14,44 +22,42 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn generated_files(root: &Path) -> Result<Vec<GeneratedFile>, String> {
+fn generated_files(root: &Path, generator: Generator) -> Result<Vec<GeneratedFile>, String> {
     let sources = read_spec_dir(&root.join(SPEC_DIR), SPEC_DIR)
         .map_err(|err| format!("cannot read {SPEC_DIR}/: {err}"))?;
-    generate(&sources).map_err(|diagnostics| format!("{diagnostics}\ngeneration failed"))
+    generator(&sources).map_err(|diagnostics| format!("{diagnostics}\ngeneration failed"))
 }
 
 /// What differs between the generated files and the tree.
 #[derive(Debug, Default)]
 struct Drift {
+    out_dir: &'static str,
     stale: Vec<String>,
     missing: Vec<String>,
     extra: Vec<String>,
 }
 
 impl Drift {
-    fn is_empty(&self) -> bool {
-        self.stale.is_empty() && self.missing.is_empty() && self.extra.is_empty()
-    }
-
-    fn report(&self) -> String {
+    /// One line per file that differs.
+    fn lines(&self) -> Vec<String> {
+        let out_dir = self.out_dir;
         let lines = [
             ("stale", &self.stale),
             ("missing", &self.missing),
             ("extra", &self.extra),
         ]
         .into_iter()
-        .flat_map(|(kind, paths)| paths.iter().map(move |p| format!("{kind}: {OUT_DIR}/{p}")));
-        let mut out: Vec<String> = lines.collect();
-        out.push(format!(
-            "generated files are out of date with the spec: {FIX}"
-        ));
-        out.join("\n")
+        .flat_map(|(kind, paths)| paths.iter().map(move |p| format!("{kind}: {out_dir}/{p}")));
+        lines.collect()
     }
 }
 
-fn drift(root: &Path, files: &[GeneratedFile]) -> Result<Drift, String> {
-    let out = root.join(OUT_DIR);
-    let mut drift = Drift::default();
+fn drift(root: &Path, out_dir: &'static str, files: &[GeneratedFile]) -> Result<Drift, String> {
+    let out = root.join(out_dir);
+    let mut drift = Drift {
+        out_dir,
+        ..Drift::default()
+    };
     for file in files {
         match fs::read_to_string(out.join(&file.path)) {
             Ok(current) if current == file.contents => {}
@@ -86,35 +92,56 @@ pub fn check() -> Result<String, String> {
 }
 
 fn check_at(root: &Path) -> Result<String, String> {
-    let files = generated_files(root)?;
-    let drift = drift(root, &files)?;
-    if drift.is_empty() {
-        Ok(format!("{OUT_DIR}: {} files up to date", files.len()))
+    let mut summary = Vec::new();
+    let mut report = Vec::new();
+    for (out_dir, generator) in OUTPUTS {
+        let files = generated_files(root, generator)?;
+        let drift = drift(root, out_dir, &files)?;
+        summary.push(format!("{out_dir}: {} files up to date", files.len()));
+        report.extend(drift.lines());
+    }
+    if report.is_empty() {
+        Ok(summary.join("\n"))
     } else {
-        Err(drift.report())
+        report.push(format!(
+            "generated files are out of date with the spec: {FIX}"
+        ));
+        Err(report.join("\n"))
     }
 }
 
 /// `cargo xtask gen`
 pub fn write() -> Result<String, String> {
     let root = workspace_root();
-    let files = generated_files(&root)?;
-    let drift = drift(&root, &files)?;
-    let out = root.join(OUT_DIR);
-    fs::create_dir_all(&out).map_err(|err| format!("cannot create {OUT_DIR}: {err}"))?;
-    for file in &files {
+    let mut summary = Vec::new();
+    for (out_dir, generator) in OUTPUTS {
+        let files = generated_files(&root, generator)?;
+        summary.push(write_out(&root, out_dir, &files)?);
+    }
+    Ok(summary.join("\n"))
+}
+
+fn write_out(
+    root: &Path,
+    out_dir: &'static str,
+    files: &[GeneratedFile],
+) -> Result<String, String> {
+    let drift = drift(root, out_dir, files)?;
+    let out = root.join(out_dir);
+    fs::create_dir_all(&out).map_err(|err| format!("cannot create {out_dir}: {err}"))?;
+    for file in files {
         if drift.stale.contains(&file.path) || drift.missing.contains(&file.path) {
             fs::write(out.join(&file.path), &file.contents)
-                .map_err(|err| format!("cannot write {OUT_DIR}/{}: {err}", file.path))?;
+                .map_err(|err| format!("cannot write {out_dir}/{}: {err}", file.path))?;
         }
     }
     for extra in &drift.extra {
         fs::remove_file(out.join(extra))
-            .map_err(|err| format!("cannot remove {OUT_DIR}/{extra}: {err}"))?;
+            .map_err(|err| format!("cannot remove {out_dir}/{extra}: {err}"))?;
     }
     let changed = drift.stale.len() + drift.missing.len() + drift.extra.len();
     Ok(format!(
-        "{OUT_DIR}: {} files, {changed} changed",
+        "{out_dir}: {} files, {changed} changed",
         files.len()
     ))
 }
@@ -129,5 +156,35 @@ mod tests {
         if let Err(report) = check() {
             panic!("{report}");
         }
+    }
+
+    /// Drift is reported per output root: files missing from one, extra in the other.
+    #[test]
+    fn check_reports_drift_in_both_roots() {
+        let root = std::env::temp_dir().join(format!("xtask-drift-{}", std::process::id()));
+        let spec = root.join(SPEC_DIR);
+        fs::create_dir_all(&spec).expect("temp spec dir");
+        for entry in fs::read_dir(workspace_root().join(SPEC_DIR)).expect("spec dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("a file name");
+            fs::copy(&path, spec.join(name)).expect("spec copied");
+        }
+        let server = root.join("emulator/src/generated");
+        fs::create_dir_all(&server).expect("temp server dir");
+        fs::write(server.join("old.rs"), "").expect("extra file");
+        let report = check_at(&root).expect_err("drift");
+        let _ = fs::remove_dir_all(&root);
+        assert!(
+            report.contains("missing: generated-client/src/generated/mod.rs"),
+            "{report}"
+        );
+        assert!(
+            report.contains("missing: emulator/src/generated/api.rs"),
+            "{report}"
+        );
+        assert!(
+            report.contains("extra: emulator/src/generated/old.rs"),
+            "{report}"
+        );
     }
 }

@@ -1,9 +1,11 @@
 //! Emitters: one short function per construct, composed per generated file.
 
 mod docs;
+mod error_codes;
 mod limits;
 mod operations;
 mod paging;
+mod server;
 mod types;
 mod validate;
 
@@ -19,6 +21,11 @@ pub fn emit(ir: &Ir) -> Vec<(String, TokenStream)> {
         ("validate.rs".to_owned(), validate::emit_validate(ir)),
         ("operations.rs".to_owned(), operations::emit_operations(ir)),
     ]
+}
+
+/// Emits the server skeleton's files (for the emulator crate) as (path, tokens).
+pub fn emit_server(ir: &Ir) -> Vec<(String, TokenStream)> {
+    server::emit_server(ir)
 }
 
 fn emit_mod(ir: &Ir) -> TokenStream {

@@ -2,7 +2,9 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
-use agora_chat_codegen::{Diagnostics, GeneratedFile, SpecSource, generate, read_spec_dir};
+use agora_chat_codegen::{
+    Diagnostics, GeneratedFile, SpecSource, generate, generate_server, read_spec_dir,
+};
 use std::path::{Path, PathBuf};
 
 /// The generated files, by path, as `generate` names them.
@@ -40,6 +42,12 @@ pub fn fixture_source(name: &str) -> SpecSource {
 /// Generates the code of a fixture, together with the common header.
 pub fn generate_fixture(name: &str) -> Vec<GeneratedFile> {
     generate(&[common(), fixture_source(name)])
+        .unwrap_or_else(|diagnostics| panic!("fixture `{name}` does not generate:\n{diagnostics}"))
+}
+
+/// Generates the server skeleton of a fixture, together with the common header.
+pub fn generate_server_fixture(name: &str) -> Vec<GeneratedFile> {
+    generate_server(&[common(), fixture_source(name)])
         .unwrap_or_else(|diagnostics| panic!("fixture `{name}` does not generate:\n{diagnostics}"))
 }
 

@@ -1,140 +1,73 @@
-//! `/{org}/{app}/chatrooms` and `/{org}/{app}/chatrooms/{ids}`.
+//! The chatroom operations: create, list, details, update, delete.
 
 use std::collections::HashSet;
 
-use axum::Json;
-use axum::body::Body;
-use axum::extract::{Extension, State};
-use axum::http::HeaderMap;
-use serde_json::{Map, Value};
+use agora_chat::operations::ListChatroomsQuery;
 
-use super::{Ctx, envelope, list_envelope, read_object, string_field, strings_field, u32_field};
+use crate::server::Answer;
 use crate::service_error::ServiceError;
-use crate::validate;
 use crate::wire::{
     ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteResult,
-    Envelope, UpdateChatroom, UpdateResult,
+    UpdateChatroom, UpdateResult,
 };
 use crate::{AppState, now_ms};
-use agora_chat::operations::{GET_CHATROOMS_CHATROOM_IDS_MAX_ITEMS, ListChatroomsQuery};
 
-// The spec's numbers, from the client's generated code (the two sides cannot drift).
-const LIST_LIMIT_DEFAULT: usize = ListChatroomsQuery::LIMIT_DEFAULT as usize;
-const LIST_LIMIT_MIN: usize = ListChatroomsQuery::LIMIT_MIN as usize;
-const LIST_LIMIT_MAX: usize = ListChatroomsQuery::LIMIT_MAX as usize;
-const DETAILS_MAX_IDS: usize = GET_CHATROOMS_CHATROOM_IDS_MAX_ITEMS;
+// The spec's default, from the client's generated code (the two sides cannot drift).
+const LIST_LIMIT_DEFAULT: u32 = ListChatroomsQuery::LIMIT_DEFAULT;
 const CURSOR_PREFIX: &str = "emulator-chatroom:";
 
-type Reply<T> = Result<Json<Envelope<T>>, ServiceError>;
-
 /// `POST /chatrooms`
-pub(crate) async fn create(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    headers: HeaderMap,
-    body: Body,
-) -> Reply<CreatedChatroom> {
-    let map = read_object(&headers, body).await?;
-    let req = parse_create(&map)?;
-    validate::check(&req)?;
-    let id = state.store().create(&req, now_ms())?;
-    Ok(Json(envelope(&state, &ctx, CreatedChatroom::new(id))))
+pub(crate) fn create(
+    state: &AppState,
+    req: &CreateChatroom,
+) -> Result<CreatedChatroom, ServiceError> {
+    let id = state.store().create(req, now_ms())?;
+    Ok(CreatedChatroom::new(id))
 }
 
 /// `GET /chatrooms?limit=N&cursor=C`
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-) -> Reply<Vec<ChatroomSummary>> {
-    let limit = ctx.int_param("limit", LIST_LIMIT_MIN, LIST_LIMIT_MAX)?;
-    // An empty cursor is refused like any malformed one (the client refuses it too).
-    let cursor = ctx.query("cursor");
-    let before = cursor.map(decode_cursor).transpose()?;
-    let page = state
-        .store()
-        .list(limit.unwrap_or(LIST_LIMIT_DEFAULT), before);
-    let mut reply = list_envelope(&state, &ctx, page.items);
-    reply.cursor = page.next.map(encode_cursor);
-    Ok(Json(reply))
+pub(crate) fn list(
+    state: &AppState,
+    query: &ListChatroomsQuery,
+) -> Result<Answer<Vec<ChatroomSummary>>, ServiceError> {
+    let before = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = query.limit.unwrap_or(LIST_LIMIT_DEFAULT);
+    let page = state.store().list(as_count(limit), before);
+    Ok(Answer::new(page.items).with_cursor(page.next.map(encode_cursor)))
 }
 
 /// `GET /chatrooms/{id1},{id2},...`
-pub(crate) async fn details(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-) -> Reply<Vec<ChatroomDetail>> {
-    let ids = parse_ids(ctx.segment(1))?;
-    let rooms = state.store().details(&ids);
+pub(crate) fn details(
+    state: &AppState,
+    ids: &[ChatroomId],
+) -> Result<Vec<ChatroomDetail>, ServiceError> {
+    let rooms = state.store().details(&room_ids(ids));
     if rooms.is_empty() {
         return Err(ServiceError::service_resource_not_found());
     }
-    Ok(Json(list_envelope(&state, &ctx, rooms)))
+    Ok(rooms)
 }
 
 /// `PUT /chatrooms/{id}`
-pub(crate) async fn update(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    headers: HeaderMap,
-    body: Body,
-) -> Reply<UpdateResult> {
-    let map = read_object(&headers, body).await?;
-    let req = parse_update(&map)?;
-    validate::check(&req)?;
-    let id = room_id(ctx.segment(1)).ok_or_else(ServiceError::service_resource_not_found)?;
-    let result = state.store().update(id, &req)?;
-    Ok(Json(envelope(&state, &ctx, result)))
+pub(crate) fn update(
+    state: &AppState,
+    id: &ChatroomId,
+    req: &UpdateChatroom,
+) -> Result<UpdateResult, ServiceError> {
+    let id = room_id(id.as_str()).ok_or_else(ServiceError::service_resource_not_found)?;
+    state.store().update(id, req)
 }
 
 /// `DELETE /chatrooms/{id}`
-pub(crate) async fn delete(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-) -> Reply<DeleteResult> {
-    let id = room_id(ctx.segment(1)).ok_or_else(ServiceError::service_resource_not_found)?;
-    state.store().delete(id)?;
-    let data = DeleteResult::new(true, ChatroomId::new(id.to_string()));
-    Ok(Json(envelope(&state, &ctx, data)))
+pub(crate) fn delete(state: &AppState, id: &ChatroomId) -> Result<DeleteResult, ServiceError> {
+    let room = room_id(id.as_str()).ok_or_else(ServiceError::service_resource_not_found)?;
+    state.store().delete(room)?;
+    Ok(DeleteResult::new(true, id.clone()))
 }
 
-// JSON shape only; the value rules are the spec's (`validate::check`).
-// Unknown fields are ignored. Missing required fields are
-// `invalid_parameter`, which is what the service answers (e.g. "owner must
-// be provided").
-fn parse_create(map: &Map<String, Value>) -> Result<CreateChatroom, ServiceError> {
-    let required = |key: &str, message: &str| {
-        string_field(map, key)?.ok_or_else(|| ServiceError::invalid_parameter(message))
-    };
-    let mut req = CreateChatroom::new(
-        required("name", "chatroom must contain title/name field!")?,
-        required("description", "description must be provided")?,
-        required("owner", "owner must be provided")?,
-    );
-    req.maxusers = u32_field(map, "maxusers")?;
-    req.members = strings_field(map, "members")?;
-    req.custom = string_field(map, "custom")?;
-    Ok(req)
-}
-
-// JSON shape only; only the three documented fields may appear.
-fn parse_update(map: &Map<String, Value>) -> Result<UpdateChatroom, ServiceError> {
-    const ALLOWED: [&str; 3] = ["name", "description", "maxusers"];
-    if let Some(key) = map.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
-        return Err(ServiceError::invalid_parameter(format!(
-            "field '{key}' cannot be updated: only name, description and maxusers can"
-        )));
-    }
-    let mut req = UpdateChatroom::default();
-    if let Some(name) = string_field(map, "name")? {
-        req = req.name(name);
-    }
-    if let Some(description) = string_field(map, "description")? {
-        req = req.description(description);
-    }
-    if let Some(maxusers) = u32_field(map, "maxusers")? {
-        req = req.maxusers(maxusers);
-    }
-    Ok(req)
+/// A count from the spec's u32 numbers.
+pub(crate) fn as_count(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// A chatroom id as stored: only ASCII digits. Anything else (spaces,
@@ -144,20 +77,11 @@ fn room_id(raw: &str) -> Option<u64> {
     digits.then(|| raw.parse().ok()).flatten()
 }
 
-// The raw `{ids}` segment: commas arrive escaped as %2C or literal.
 // Duplicates are answered once; ids that cannot exist are dropped.
-fn parse_ids(raw: &str) -> Result<Vec<u64>, ServiceError> {
-    let commas = raw.replace("%2C", ",").replace("%2c", ",");
-    let parts: Vec<&str> = commas.split(',').filter(|p| !p.is_empty()).collect();
-    if parts.len() > DETAILS_MAX_IDS {
-        return Err(ServiceError::invalid_parameter(format!(
-            "at most {DETAILS_MAX_IDS} chatroom ids per request, got {}",
-            parts.len()
-        )));
-    }
+fn room_ids(ids: &[ChatroomId]) -> Vec<u64> {
     let mut seen = HashSet::new();
-    let ids = parts.into_iter().filter_map(room_id);
-    Ok(ids.filter(|id| seen.insert(*id)).collect())
+    let ids = ids.iter().filter_map(|id| room_id(id.as_str()));
+    ids.filter(|id| seen.insert(*id)).collect()
 }
 
 // Opaque to clients; it names the last room of the page, so rooms created
@@ -205,11 +129,9 @@ mod tests {
     }
 
     #[test]
-    fn ids_split_on_escaped_or_literal_commas() {
-        assert_eq!(parse_ids("1%2C2,3%2c2").ok(), Some(vec![1, 2, 3]));
-        assert_eq!(parse_ids("a%2Fb,..,%20").ok(), Some(vec![]));
-        let many = vec!["1"; 101].join(",");
-        assert!(parse_ids(&many).is_err());
+    fn duplicate_and_impossible_ids_are_dropped() {
+        let ids = ["1", "2", "1", "a/b", "..", " "].map(ChatroomId::new);
+        assert_eq!(room_ids(&ids), [1, 2]);
     }
 
     #[test]

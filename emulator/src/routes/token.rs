@@ -7,38 +7,41 @@
 //! never expires (as on Easemob).
 
 use axum::Json;
-use axum::body::Body;
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::extract::{Request, State};
+use serde::{Deserialize, Serialize};
 
-use super::{APPLICATION_ID, read_object, string_field, u64_field};
 use crate::AppState;
+use crate::server::{self, APPLICATION_ID};
 use crate::service_error::ServiceError;
 use crate::wire::TokenResponse;
 
 const GRANT_TYPE: &str = "client_credentials";
 
+/// The request body; `null` counts as absent, so a `null` required field is refused.
+// Serialize is only there for `server::json_body`, which can refuse unknown fields.
+#[derive(Deserialize, Serialize)]
+struct TokenRequest {
+    grant_type: String,
+    client_id: String,
+    client_secret: String,
+    ttl: Option<u64>,
+}
+
 /// `POST /token`
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Json<TokenResponse>, ServiceError> {
-    let map = read_object(&headers, body).await?;
-    let required = |key: &str| {
-        string_field(&map, key)?
-            .ok_or_else(|| ServiceError::invalid_parameter(format!("{key} must be provided")))
-    };
-    let grant_type = required("grant_type")?;
-    if grant_type != GRANT_TYPE {
+    let (parts, body) = request.into_parts();
+    let req: TokenRequest = server::json_body(&parts, body, false).await?;
+    if req.grant_type != GRANT_TYPE {
         return Err(ServiceError::invalid_parameter(format!(
-            "grant_type '{grant_type}' is not supported: use {GRANT_TYPE}"
+            "grant_type '{}' is not supported: use {GRANT_TYPE}",
+            req.grant_type
         )));
     }
-    let client_id = required("client_id")?;
-    let client_secret = required("client_secret")?;
-    let ttl = u64_field(&map, "ttl")?;
-    let (access_token, expires_in) = state.issue_token(&client_id, &client_secret, ttl)?;
+    let (access_token, expires_in) =
+        state.issue_token(&req.client_id, &req.client_secret, req.ttl)?;
     Ok(Json(TokenResponse {
         access_token,
         expires_in,

@@ -9,7 +9,7 @@ use agora_chat::auth::access_token::{FixedClock, FixedSalt, TokenMinter};
 use agora_chat_emulator::{DEFAULT_TOKEN, Emulator, ManualClock};
 use serde_json::{Value, json};
 
-use crate::common::{Api, INVALID_PARAMETER, TOKEN, assert_error, reply};
+use crate::common::{Api, TOKEN, assert_error, reply};
 
 const APP_ID: &str = "970CA35de60c44645bbae8a215061b33";
 const CERT: &str = "5CFd2fd1755d40ecb72977518be15d3b";
@@ -17,9 +17,6 @@ const OTHER_APP_ID: &str = "0123456789abcdef0123456789ABCDEF";
 const OTHER_CERT: &str = "fedcba9876543210fedcba9876543210";
 /// 2023-11-14T22:13:20Z, the time tokens are minted at in these tests.
 const T0: u64 = 1_700_000_000;
-
-const SECURITY: &str = "org.apache.usergrid.rest.exceptions.SecurityException";
-const BAD_TOKEN: &str = "com.easemob.im.exceptions.EasemobSecurityException";
 
 fn minter(app_id: &str, certificate: &str) -> TokenMinter {
     TokenMinter::new(app_id, Secret::from(certificate))
@@ -55,7 +52,7 @@ async fn minted_app_tokens_are_accepted_until_they_expire() {
     assert_eq!(list_with(&api, &token).await.status, 200);
     clock.advance(Duration::from_secs(1));
     let expired = list_with(&api, &token).await;
-    assert_error(&expired, 401, "unauthorized", SECURITY);
+    assert_error(&expired, 401, "unauthorized");
     let text = expired.body["error_description"]
         .as_str()
         .unwrap_or_default();
@@ -97,7 +94,7 @@ async fn every_wrong_token_is_auth_bad_access_token() {
     for (what, token) in &wrong {
         assert_ne!(token, &good);
         let r = list_with(&api, token).await;
-        assert_error(&r, 401, "auth_bad_access_token", BAD_TOKEN);
+        assert_error(&r, 401, "auth_bad_access_token");
         let text = r.body["error_description"].as_str().unwrap_or_default();
         assert!(text.contains("corrupt access token"), "{what}: {text}");
         assert!(
@@ -114,7 +111,7 @@ async fn every_wrong_token_is_auth_bad_access_token() {
         .mint_app_token(60)
         .expect("mints");
     let r = list_with(&api, expired_foreign.token.expose()).await;
-    assert_error(&r, 401, "auth_bad_access_token", BAD_TOKEN);
+    assert_error(&r, 401, "auth_bad_access_token");
     assert_eq!(list_with(&api, &good).await.status, 200);
 }
 
@@ -132,7 +129,7 @@ async fn a_static_token_can_be_accepted_alongside() {
     // The fixed token never expires; the minted one is reported as expired.
     assert_eq!(list_with(&api, TOKEN).await.status, 200);
     let r = list_with(&api, &token).await;
-    assert_error(&r, 401, "unauthorized", SECURITY);
+    assert_error(&r, 401, "unauthorized");
 }
 
 #[tokio::test]
@@ -200,7 +197,7 @@ async fn client_credentials_issue_tokens_that_expire() {
     assert_eq!(list_with(&api, &token).await.status, 200);
     clock.advance(Duration::from_secs(1));
     let expired = list_with(&api, &token).await;
-    assert_error(&expired, 401, "unauthorized", SECURITY);
+    assert_error(&expired, 401, "unauthorized");
 
     let default = post_token(&api, &credentials(None)).await;
     assert_eq!(default.body["expires_in"], 86_400);
@@ -226,12 +223,12 @@ async fn the_token_endpoint_refuses_bad_requests() {
     wrong_id["client_id"] = json!("nope");
     for body in [wrong_secret, wrong_id] {
         let r = post_token(&api, &body).await;
-        assert_error(&r, 401, "auth_bad_access_token", BAD_TOKEN);
+        assert_error(&r, 401, "auth_bad_access_token");
     }
     let mut grant = credentials(None);
     grant["grant_type"] = json!("password");
     let r = post_token(&api, &grant).await;
-    assert_error(&r, 400, "invalid_parameter", INVALID_PARAMETER);
+    assert_error(&r, 400, "invalid_parameter");
     assert!(
         r.body["error_description"]
             .as_str()
@@ -248,7 +245,7 @@ async fn the_token_endpoint_refuses_bad_requests() {
         let mut body = credentials(None);
         body[key] = value;
         let r = post_token(&api, &body).await;
-        assert_error(&r, 400, "invalid_parameter", INVALID_PARAMETER);
+        assert_error(&r, 400, "invalid_parameter");
         let text = r.body["error_description"].as_str().unwrap_or_default();
         assert!(text.contains(key), "{key}: {text}");
     }
@@ -281,7 +278,7 @@ async fn the_token_endpoint_refuses_bad_requests() {
 async fn without_client_credentials_the_token_endpoint_says_so() {
     let api = Api::start().await;
     let r = post_token(&api, &credentials(None)).await;
-    assert_error(&r, 401, "auth_bad_access_token", BAD_TOKEN);
+    assert_error(&r, 401, "auth_bad_access_token");
     let text = r.body["error_description"].as_str().unwrap_or_default();
     assert!(text.contains("client credentials"), "{text}");
     // The endpoint needs no bearer token, and only POST exists.

@@ -2,6 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use agora_chat::types::ErrorCode;
 use agora_chat_emulator::{Emulator, EmulatorBuilder};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -141,9 +142,18 @@ pub fn now_ms() -> i64 {
     i64::try_from(since.as_millis()).expect("fits")
 }
 
-/// Asserts the service's flat error body: exactly its five fields.
-pub fn assert_error(r: &Reply, status: u16, error: &str, exception: &str) {
+/// Asserts the service's flat error body: exactly its five fields, the status given
+/// (`web_application`'s varies), and the exception class of the spec's error table.
+pub fn assert_error(r: &Reply, status: u16, error: &str) {
     assert_eq!(r.status, status, "{}", r.body);
+    let code = ErrorCode::from_wire(error);
+    let info = code
+        .info()
+        .unwrap_or_else(|| panic!("`{error}` is in the error table"));
+    if let Some(documented) = info.status {
+        assert_eq!(status, documented, "the table's status of `{error}`");
+    }
+    let exception = info.exception.expect("the table names an exception class");
     let obj = r.body.as_object().expect("error body is an object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -171,8 +181,3 @@ pub fn ids(r: &Reply) -> Vec<String> {
         .map(|d| d["id"].as_str().expect("string id").to_owned())
         .collect()
 }
-
-pub const INVALID_PARAMETER: &str = "com.easemob.group.exception.InvalidParameterException";
-pub const SERVICE_NOT_FOUND: &str =
-    "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException";
-pub const WEB_APPLICATION: &str = "javax.ws.rs.WebApplicationException";

@@ -2,7 +2,7 @@
 
 use reqwest::Method;
 
-use crate::common::{Api, DOC_CREATE, DOC_UPDATE};
+use crate::common::{Api, DOC_CREATE, DOC_UPDATE, TOKEN};
 
 #[tokio::test]
 async fn every_request_to_an_operation_route_is_counted_whatever_the_answer() {
@@ -29,6 +29,10 @@ async fn every_request_to_an_operation_route_is_counted_whatever_the_answer() {
     // Not an operation: unknown paths, other methods, other apps.
     let _ = api.get("/nowhere").await;
     let _ = api.send(Method::PATCH, "/chatrooms/1", None).await;
+    // A HEAD runs the GET route, but it is not the client's operation.
+    let head = api.http.head(format!("{}/chatrooms", api.root));
+    let head = head.bearer_auth(TOKEN).send().await.expect("answered");
+    assert_eq!(head.status().as_u16(), 200);
     let _ = api
         .http
         .get(format!("{}/x/y/chatrooms", api.emu.base_url()))

@@ -4,14 +4,7 @@ use agora_chat_emulator::Emulator;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::common::{
-    Api, DOC_CREATE, INVALID_PARAMETER, SERVICE_NOT_FOUND, TOKEN, WEB_APPLICATION, assert_error,
-    reply,
-};
-
-const SECURITY: &str = "org.apache.usergrid.rest.exceptions.SecurityException";
-const BAD_TOKEN: &str = "com.easemob.im.exceptions.EasemobSecurityException";
-const RESOURCE_NOT_FOUND: &str = "com.easemob.group.exception.ResourceNotFoundException";
+use crate::common::{Api, DOC_CREATE, TOKEN, assert_error, reply};
 
 #[tokio::test]
 async fn create_rejects_invalid_bodies() {
@@ -53,13 +46,13 @@ async fn create_rejects_invalid_bodies() {
     ];
     for (body, field) in cases {
         let r = api.post("/chatrooms", body).await;
-        assert_error(&r, 400, "invalid_parameter", INVALID_PARAMETER);
+        assert_error(&r, 400, "invalid_parameter");
         let text = r.body["error_description"].as_str().unwrap_or_default();
         assert!(text.contains(field), "{body}: {text}");
     }
     let long = json!({"name": "x".repeat(129), "description": "d", "owner": "o"});
     let r = api.post("/chatrooms", &long.to_string()).await;
-    assert_error(&r, 400, "invalid_parameter", INVALID_PARAMETER);
+    assert_error(&r, 400, "invalid_parameter");
     let fits = json!({"name": "é".repeat(128), "description": "d".repeat(512), "owner": "o",
         "custom": "c".repeat(1024)});
     assert_eq!(api.post("/chatrooms", &fits.to_string()).await.status, 200);
@@ -84,7 +77,7 @@ async fn update_rejects_unknown_fields_and_slashes() {
     ];
     for (body, field) in cases {
         let r = api.put(&path, body).await;
-        assert_error(&r, 400, "invalid_parameter", INVALID_PARAMETER);
+        assert_error(&r, 400, "invalid_parameter");
         let text = r.body["error_description"].as_str().unwrap_or_default();
         assert!(text.contains(field), "{body}: {text}");
     }
@@ -97,21 +90,11 @@ async fn broken_json_is_json_parse() {
     let api = Api::start().await;
     for body in [r#"{"name":"#, "", "{'a':1}"] {
         let r = api.post("/chatrooms", body).await;
-        assert_error(
-            &r,
-            400,
-            "json_parse",
-            "org.codehaus.jackson.JsonParseException",
-        );
+        assert_error(&r, 400, "json_parse");
     }
     let id = api.create("r", "o", &[]).await;
     let r = api.put(&format!("/chatrooms/{id}"), "{").await;
-    assert_error(
-        &r,
-        400,
-        "json_parse",
-        "org.codehaus.jackson.JsonParseException",
-    );
+    assert_error(&r, 400, "json_parse");
 }
 
 #[tokio::test]
@@ -119,26 +102,26 @@ async fn missing_token_is_unauthorized_and_wrong_token_is_bad_access_token() {
     let api = Api::start().await;
     let url = format!("{}/chatrooms", api.root);
     let none = reply(api.http.get(&url)).await;
-    assert_error(&none, 401, "unauthorized", SECURITY);
+    assert_error(&none, 401, "unauthorized");
     let basic = reply(api.http.get(&url).header("Authorization", "Basic abc")).await;
-    assert_error(&basic, 401, "unauthorized", SECURITY);
+    assert_error(&basic, 401, "unauthorized");
     let empty = reply(api.http.get(&url).header("Authorization", "Bearer ")).await;
-    assert_error(&empty, 401, "unauthorized", SECURITY);
+    assert_error(&empty, 401, "unauthorized");
     let wrong = reply(api.http.get(&url).bearer_auth("nope")).await;
-    assert_error(&wrong, 401, "auth_bad_access_token", BAD_TOKEN);
+    assert_error(&wrong, 401, "auth_bad_access_token");
     // Auth comes before any look at the body.
     let broken = api
         .http
         .post(&url)
         .header("Content-Type", "application/json")
         .body("{");
-    assert_error(&reply(broken).await, 401, "unauthorized", SECURITY);
+    assert_error(&reply(broken).await, 401, "unauthorized");
     let big = api
         .http
         .post(&url)
         .bearer_auth("nope")
         .body(vec![b' '; 10_000]);
-    assert_error(&reply(big).await, 401, "auth_bad_access_token", BAD_TOKEN);
+    assert_error(&reply(big).await, 401, "auth_bad_access_token");
     let ok = reply(
         api.http
             .get(&url)
@@ -153,12 +136,7 @@ async fn members_over_maxusers_is_exceed_limit() {
     let api = Api::start().await;
     let body = r#"{"name":"n","description":"d","owner":"o","maxusers":1,"members":["a","b"]}"#;
     let r = api.post("/chatrooms", body).await;
-    assert_error(
-        &r,
-        403,
-        "exceed_limit",
-        "com.easemob.group.exception.ExceedLimitException",
-    );
+    assert_error(&r, 403, "exceed_limit");
     assert_eq!(api.emu.chatroom_count(), 0);
 }
 
@@ -175,7 +153,7 @@ async fn unknown_rooms_and_paths_are_service_resource_not_found() {
         api.get("/chatrooms/").await,
     ];
     for r in &replies {
-        assert_error(r, 404, "service_resource_not_found", SERVICE_NOT_FOUND);
+        assert_error(r, 404, "service_resource_not_found");
     }
 }
 
@@ -191,7 +169,7 @@ async fn strict_mode_knows_only_its_users() {
     ];
     for body in cases {
         let r = api.post("/chatrooms", body).await;
-        assert_error(&r, 404, "resource_not_found", RESOURCE_NOT_FOUND);
+        assert_error(&r, 404, "resource_not_found");
         assert!(
             r.body["error_description"]
                 .as_str()
@@ -200,7 +178,7 @@ async fn strict_mode_knows_only_its_users() {
         );
     }
     let r = api.get("/users/carol/joined_chatrooms").await;
-    assert_error(&r, 404, "resource_not_found", RESOURCE_NOT_FOUND);
+    assert_error(&r, 404, "resource_not_found");
     let id = api.create("n", "ALICE", &["bob"]).await;
     let r = api.get("/users/Bob/joined_chatrooms").await;
     assert_eq!(
@@ -216,7 +194,7 @@ async fn malformed_username_is_invalid_parameter() {
     let long = "x".repeat(65);
     for name in ["bad%20name", "a%2Fb", "%C3%A9", &long, "%FF"] {
         let r = api.get(&format!("/users/{name}/joined_chatrooms")).await;
-        assert_error(&r, 400, "invalid_parameter", INVALID_PARAMETER);
+        assert_error(&r, 400, "invalid_parameter");
     }
 }
 
@@ -224,7 +202,6 @@ async fn malformed_username_is_invalid_parameter() {
 async fn wrong_org_or_app_is_organization_application_not_found() {
     let api = Api::start().await;
     let base = api.emu.base_url();
-    let exception = "org.apache.usergrid.rest.exceptions.OrganizationApplicationNotFoundException";
     for path in [
         "/other/demo/chatrooms",
         "/demo/other/chatrooms",
@@ -233,10 +210,10 @@ async fn wrong_org_or_app_is_organization_application_not_found() {
         "/demox/demo",
     ] {
         let r = reply(api.http.get(format!("{base}{path}")).bearer_auth(TOKEN)).await;
-        assert_error(&r, 404, "organization_application_not_found", exception);
+        assert_error(&r, 404, "organization_application_not_found");
         // The app is looked up before the token.
         let r = reply(api.http.delete(format!("{base}{path}"))).await;
-        assert_error(&r, 404, "organization_application_not_found", exception);
+        assert_error(&r, 404, "organization_application_not_found");
     }
 }
 
@@ -253,7 +230,7 @@ async fn wrong_method_is_405() {
     ];
     for (method, path) in cases {
         let r = api.send(method.clone(), &path, None).await;
-        assert_error(&r, 405, "web_application", WEB_APPLICATION);
+        assert_error(&r, 405, "web_application");
         assert_eq!(
             r.body["error_description"], "HTTP 405 Method Not Allowed",
             "{method} {path}"
@@ -267,9 +244,9 @@ async fn body_over_5120_bytes_is_413() {
     let api = Api::start().await;
     let pad = |n: usize| format!("{DOC_CREATE:<n$}");
     let r = api.post("/chatrooms", &pad(5121)).await;
-    assert_error(&r, 413, "web_application", WEB_APPLICATION);
+    assert_error(&r, 413, "web_application");
     let r = api.post("/chatrooms", &pad(60_000)).await;
-    assert_error(&r, 413, "web_application", WEB_APPLICATION);
+    assert_error(&r, 413, "web_application");
     assert_eq!(api.post("/chatrooms", &pad(5120)).await.status, 200);
     assert_eq!(api.emu.chatroom_count(), 1);
 }
@@ -279,21 +256,21 @@ async fn post_and_put_need_a_json_content_type() {
     let api = Api::start().await;
     let url = format!("{}/chatrooms", api.root);
     let bare = api.http.post(&url).bearer_auth(TOKEN).body(DOC_CREATE);
-    assert_error(&reply(bare).await, 415, "web_application", WEB_APPLICATION);
+    assert_error(&reply(bare).await, 415, "web_application");
     let text = api
         .http
         .post(&url)
         .bearer_auth(TOKEN)
         .header("Content-Type", "text/plain")
         .body(DOC_CREATE);
-    assert_error(&reply(text).await, 415, "web_application", WEB_APPLICATION);
+    assert_error(&reply(text).await, 415, "web_application");
     let id = api.create("r", "o", &[]).await;
     let put = api
         .http
         .put(format!("{url}/{id}"))
         .bearer_auth(TOKEN)
         .body("{}");
-    assert_error(&reply(put).await, 415, "web_application", WEB_APPLICATION);
+    assert_error(&reply(put).await, 415, "web_application");
     let charset = api
         .http
         .post(&url)
@@ -324,17 +301,17 @@ async fn odd_ids_are_simply_not_found() {
             api.put(&path, r#"{"name":"x"}"#).await,
             api.delete(&path).await,
         ] {
-            assert_error(&r, 404, "service_resource_not_found", SERVICE_NOT_FOUND);
+            assert_error(&r, 404, "service_resource_not_found");
         }
     }
     let dots = api.raw("GET /demo/demo/chatrooms/.. HTTP/1.1").await;
-    assert_error(&dots, 404, "service_resource_not_found", SERVICE_NOT_FOUND);
+    assert_error(&dots, 404, "service_resource_not_found");
     let dots = api.raw("GET /demo/demo/chatrooms/%2E%2E HTTP/1.1").await;
-    assert_error(&dots, 404, "service_resource_not_found", SERVICE_NOT_FOUND);
+    assert_error(&dots, 404, "service_resource_not_found");
     let dots = api
         .raw("DELETE /demo/demo/chatrooms/../chatrooms HTTP/1.1")
         .await;
-    assert_error(&dots, 404, "service_resource_not_found", SERVICE_NOT_FOUND);
+    assert_error(&dots, 404, "service_resource_not_found");
     // The room is untouched and the server still answers.
     assert_eq!(api.emu.chatroom_ids(), [id.as_str()]);
     let r = api.get(&format!("/chatrooms/{id}")).await;

@@ -13,3 +13,4 @@ mod paging;
 mod protocol;
 mod quotas;
 mod shapes;
+mod skeleton;

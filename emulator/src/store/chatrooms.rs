@@ -1,39 +1,16 @@
-//! The emulator's state: every read and write happens under one lock, so
-//! concurrent requests can neither lose nor duplicate a write.
+//! Chatrooms: create, list, details, update, delete.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::HashSet;
 
+use super::{Inner, Store};
 use crate::service_error::ServiceError;
 use crate::wire::{
     Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, JoinedChatroom,
     UpdateChatroom, UpdateResult,
 };
 
-/// The first id handed out; ids then grow by one per create, like the
-/// service's digit-string ids.
-pub const FIRST_ID: u64 = 66_213_271_109_633;
-
-/// All chatrooms and users of one app.
-#[derive(Debug)]
-pub struct Store {
-    inner: Mutex<Inner>,
-    /// `Some` in strict mode: only these (lowercase) users exist.
-    strict: Option<HashSet<String>>,
-}
-
-#[derive(Debug)]
-struct Inner {
-    next_id: u64,
-    // Keyed by id, so id order is creation order and paging by id is stable.
-    rooms: BTreeMap<u64, Room>,
-    users: HashSet<String>,
-    // Rooms per user; joining only happens at creation, so id order is join order.
-    joined: HashMap<String, BTreeSet<u64>>,
-}
-
 #[derive(Debug, Clone)]
-struct Room {
+pub(super) struct Room {
     name: String,
     description: String,
     owner: String,
@@ -52,35 +29,6 @@ pub struct Page {
 }
 
 impl Store {
-    /// An empty store; `strict_users` switches on strict mode.
-    pub fn new(strict_users: Option<Vec<String>>) -> Self {
-        let strict = strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
-        let inner = Inner {
-            next_id: FIRST_ID,
-            rooms: BTreeMap::new(),
-            users: HashSet::new(),
-            joined: HashMap::new(),
-        };
-        Self {
-            inner: Mutex::new(inner),
-            strict,
-        }
-    }
-
-    // Nothing panics while the lock is held, but a poisoned lock must not
-    // take the server down either.
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Fails with 404 `resource_not_found` for a user strict mode does not know.
-    pub fn require_user(&self, username: &str) -> Result<(), ServiceError> {
-        match &self.strict {
-            Some(users) if !users.contains(username) => Err(ServiceError::user_not_found(username)),
-            _ => Ok(()),
-        }
-    }
-
     /// Creates a room from an already checked request.
     pub fn create(&self, req: &CreateChatroom, now: i64) -> Result<ChatroomId, ServiceError> {
         let owner = req.owner.to_ascii_lowercase();
@@ -109,17 +57,6 @@ impl Store {
             next: page.last().map(|(id, _)| **id).filter(|_| more),
             items: page.into_iter().map(|(id, r)| r.summary(*id)).collect(),
         }
-    }
-
-    /// The rooms `username` is in, most recently joined first, after skipping `skip`.
-    pub fn joined(&self, username: &str, skip: usize, take: usize) -> Vec<JoinedChatroom> {
-        let inner = self.lock();
-        let Some(ids) = inner.joined.get(username) else {
-            return Vec::new();
-        };
-        let rooms = ids.iter().rev().skip(skip).take(take);
-        let found = rooms.filter_map(|id| inner.rooms.get(id).map(|r| (id, r)));
-        found.map(|(id, r)| r.joined(*id)).collect()
     }
 
     /// Details of the rooms among `ids` that exist, in the order given.
@@ -208,7 +145,7 @@ impl Room {
             .disabled(false)
     }
 
-    fn joined(&self, id: u64) -> JoinedChatroom {
+    pub(super) fn joined(&self, id: u64) -> JoinedChatroom {
         JoinedChatroom::new(id.to_string(), self.name.clone()).disabled(false)
     }
 
@@ -262,6 +199,7 @@ impl Room {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::FIRST_ID;
 
     fn req(owner: &str, members: &[&str]) -> CreateChatroom {
         CreateChatroom::new("room", "d", owner).members(members.iter().copied())
@@ -322,15 +260,5 @@ mod tests {
         assert!(store.delete(FIRST_ID).is_ok());
         assert!(store.joined("b", 0, 10).is_empty());
         assert!(store.delete(FIRST_ID).is_err());
-    }
-
-    #[test]
-    fn strict_mode_rejects_unknown_users() {
-        let store = Store::new(Some(vec!["Alice".into()]));
-        let err = store
-            .create(&req("alice", &["bob"]), 1)
-            .map_err(|e| e.error);
-        assert_eq!(err, Err("resource_not_found"));
-        assert_eq!(store.count(), 0);
     }
 }

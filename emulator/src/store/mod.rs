@@ -1,0 +1,56 @@
+//! The emulator's state, split by resource (chatrooms, users): every read and
+//! write happens under one lock, so concurrent requests can neither lose nor
+//! duplicate a write.
+
+mod chatrooms;
+mod users;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chatrooms::Room;
+
+/// The first id handed out; ids then grow by one per create, like the
+/// service's digit-string ids.
+pub const FIRST_ID: u64 = 66_213_271_109_633;
+
+/// All chatrooms and users of one app.
+#[derive(Debug)]
+pub struct Store {
+    inner: Mutex<Inner>,
+    /// `Some` in strict mode: only these (lowercase) users exist.
+    strict: Option<HashSet<String>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    next_id: u64,
+    // Keyed by id, so id order is creation order and paging by id is stable.
+    rooms: BTreeMap<u64, Room>,
+    users: HashSet<String>,
+    // Rooms per user; joining only happens at creation, so id order is join order.
+    joined: HashMap<String, BTreeSet<u64>>,
+}
+
+impl Store {
+    /// An empty store; `strict_users` switches on strict mode.
+    pub fn new(strict_users: Option<Vec<String>>) -> Self {
+        let strict = strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
+        let inner = Inner {
+            next_id: FIRST_ID,
+            rooms: BTreeMap::new(),
+            users: HashSet::new(),
+            joined: HashMap::new(),
+        };
+        Self {
+            inner: Mutex::new(inner),
+            strict,
+        }
+    }
+
+    // Nothing panics while the lock is held, but a poisoned lock must not
+    // take the server down either.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

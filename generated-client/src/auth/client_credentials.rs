@@ -193,10 +193,22 @@ fn endpoint_error(status: u16, bytes: &[u8]) -> AuthError {
     let description = serde_json::from_slice::<crate::types::ErrorBody>(bytes)
         .ok()
         .and_then(|body| body.error_description)
-        .unwrap_or_else(|| crate::error::RawBody::new(bytes).to_string());
+        .unwrap_or_else(|| raw_text(bytes));
     AuthError::Endpoint {
         status,
         description,
+    }
+}
+
+/// The start of a body that is not the service's error JSON, for the error message (auth
+/// keeps to itself: `error` depends on `auth`, not the other way round).
+fn raw_text(bytes: &[u8]) -> String {
+    const KEPT: usize = 512;
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(KEPT)]);
+    match bytes.len() {
+        0 => "(empty)".to_owned(),
+        len if len > KEPT => format!("{text:?} (first {KEPT} of {len} bytes)"),
+        _ => format!("{text:?}"),
     }
 }
 

@@ -136,6 +136,7 @@ impl<'a> Checker<'a> {
             );
         }
         if let Some(variants) = &spec.variants {
+            self.check_error_table(file, name, variants);
             self.check_variants(
                 file,
                 name,
@@ -168,6 +169,39 @@ impl<'a> Checker<'a> {
             let message =
                 format!("`newtype: {inner}` is not supported: a newtype wraps a `string`");
             self.report(file, &[&at[..], &["newtype"]].concat(), message);
+        }
+    }
+
+    /// `status`, `exception` and `retry` belong to the error code enum only, with an error
+    /// status and a non-empty exception class.
+    fn check_error_table(
+        &mut self,
+        file: usize,
+        name: &str,
+        variants: &crate::spec::OrderedMap<crate::spec::VariantSpec>,
+    ) {
+        let is_error_code = self.error_code_type() == Some(name);
+        for (wire, variant) in variants.iter() {
+            let at = ["types", name, "enum", wire.as_str()];
+            let has_table =
+                variant.status.is_some() || variant.exception.is_some() || variant.retry.is_some();
+            if has_table && !is_error_code {
+                self.report(
+                    file,
+                    &at,
+                    "`status`, `exception` and `retry` apply to the variants of the error code enum only",
+                );
+            }
+            if variant.status.is_some_and(|s| !(400..=599).contains(&s)) {
+                self.report(file, &at, "`status` must be an error status (400 to 599)");
+            }
+            if variant
+                .exception
+                .as_deref()
+                .is_some_and(|e| e.trim().is_empty())
+            {
+                self.report(file, &at, "`exception` must not be empty");
+            }
         }
     }
 
@@ -523,6 +557,20 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+            let table_status = self
+                .error_table()
+                .and_then(|t| t.get(&error.code))
+                .and_then(|v| v.status);
+            if let Some(status) = table_status.filter(|s| *s != error.status) {
+                self.report(
+                    file,
+                    &at,
+                    format!(
+                        "errors[{index}]: status {} differs from the error table's status {status} for `{}`",
+                        error.status, error.code
+                    ),
+                );
+            }
             if let Some(codes) = &codes
                 && !codes.contains(&error.code.as_str())
             {
@@ -538,14 +586,24 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// The wire values of the enum used as the error body's `error` field, if there is one.
-    fn error_codes(&self) -> Option<Vec<&'a str>> {
+    /// The name of the enum used as the error body's `error` field, if there is one.
+    fn error_code_type(&self) -> Option<&'a str> {
         let api = self.files.iter().find_map(|f| f.spec.api.as_ref())?;
         let field = self.struct_fields(&api.error_body)?.get("error")?;
-        let (_, spec) = self.types.get(field.ty.as_str())?;
+        let (name, _) = self.types.get_key_value(field.ty.as_str())?;
+        Some(name)
+    }
+
+    /// The error code enum's variants by wire value, if there is one.
+    fn error_table(&self) -> Option<&'a crate::spec::OrderedMap<crate::spec::VariantSpec>> {
+        let (_, spec) = self.types.get(self.error_code_type()?)?;
+        spec.variants.as_ref()
+    }
+
+    /// The wire values of the enum used as the error body's `error` field, if there is one.
+    fn error_codes(&self) -> Option<Vec<&'a str>> {
         Some(
-            spec.variants
-                .as_ref()?
+            self.error_table()?
                 .iter()
                 .map(|(k, _)| k.as_str())
                 .collect(),

@@ -4,7 +4,7 @@
 use crate::load::LoadedSpec;
 use crate::spec::{
     BatchSpec, FieldSpec, Format, HttpMethod, ItemRuleSpec, Lenient, OperationSpec,
-    PaginationStyle, ParamLocation, ResponseCheck, TypeSpec,
+    PaginationStyle, ParamLocation, ResponseCheck, RetryClass, TypeSpec,
 };
 
 #[derive(Debug)]
@@ -147,6 +147,16 @@ pub struct Variant {
     pub wire: String,
     pub name: String,
     pub doc: String,
+    /// Variants of the error code enum: what the code means (the spec's error table).
+    pub error: ErrorSemantics,
+}
+
+/// An error code's entry in the spec's error table; every part may be unknown.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ErrorSemantics {
+    pub status: Option<u16>,
+    pub exception: Option<String>,
+    pub retry: Option<RetryClass>,
 }
 
 #[derive(Debug, Clone)]
@@ -287,7 +297,14 @@ fn lower_type(name: &str, spec: &TypeSpec) -> TypeDef {
         TypeKind::Enum {
             variants: variants
                 .iter()
-                .map(|(wire, v)| variant(wire, &pascal_case(wire), &v.doc))
+                .map(|(wire, v)| Variant {
+                    error: ErrorSemantics {
+                        status: v.status,
+                        exception: v.exception.clone(),
+                        retry: v.retry,
+                    },
+                    ..variant(wire, &pascal_case(wire), &v.doc)
+                })
                 .collect(),
             unknown: spec.unknown.clone(),
         }
@@ -316,6 +333,7 @@ fn variant(wire: &str, name: &str, doc: &str) -> Variant {
         wire: wire.to_owned(),
         name: name.to_owned(),
         doc: doc.to_owned(),
+        error: ErrorSemantics::default(),
     }
 }
 

@@ -62,6 +62,30 @@ pub struct TypeSpec {
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     pub doc: String,
+    /// Error code enum only: the HTTP status the service answers with this code (absent when
+    /// it varies with the request).
+    pub status: Option<u16>,
+    /// Error code enum only: the service's exception class sent beside this code.
+    pub exception: Option<String>,
+    /// Error code enum only: what this code means for retrying (absent when it depends on the
+    /// status).
+    pub retry: Option<RetryClass>,
+}
+
+/// What an error code means for retrying a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetryClass {
+    /// The service throttled the request and did not process it: back off and retry.
+    Throttled,
+    /// A failure that may pass: retry when the operation is retry safe.
+    Transient,
+    /// A retry cannot fix it.
+    Final,
+    /// The token expired: rebuild it once and retry.
+    TokenExpired,
+    /// The token is corrupt or not for this app: a configuration error, never retried.
+    TokenInvalid,
 }
 
 #[derive(Debug, Deserialize)]

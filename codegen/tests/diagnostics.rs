@@ -693,3 +693,43 @@ types:
 ";
     assert_one_diagnostic_at(&diagnostics(text), "spec/broken.yaml:2:3", &["Self"]);
 }
+
+#[test]
+fn an_error_table_entry_on_an_enum_that_is_not_the_error_code() {
+    let text = "\
+types:
+  Color:
+    doc: Colors.
+    enum:
+      red: { doc: Red., status: 400 }
+";
+    assert_one_diagnostic_at(
+        &diagnostics(text),
+        "spec/broken.yaml:5:7",
+        &["status", "error code enum"],
+    );
+}
+
+#[test]
+fn an_error_table_status_that_is_not_an_error() {
+    let common = common()
+        .text
+        .replace("status: 404, retry", "status: 200, retry");
+    assert_eq!(
+        diagnostics_of(&[source("spec/common.yaml", &common)]),
+        "error: spec/common.yaml:31:7: `status` must be an error status (400 to 599)"
+    );
+}
+
+#[test]
+fn an_operation_error_whose_status_differs_from_the_error_table() {
+    let text = GET_ROOM.replace(
+        "status: 404, code: not_found",
+        "status: 410, code: not_found",
+    );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        "spec/broken.yaml:15:5",
+        &["errors[0]", "410", "404", "not_found"],
+    );
+}

@@ -14,7 +14,7 @@ use common::{GENERATED_FILES, file, fixtures_dir, generate_fixture, generate_rea
 
 /// Items that come from `common.yaml`; they are left out of the fixtures' snapshots so that
 /// each one shows its construct only (the `common` snapshot shows them).
-const COMMON_ITEMS: [&str; 4] = ["Meta", "ErrorBody", "ErrorCode", "Envelope"];
+const COMMON_ITEMS: [&str; 5] = ["Meta", "ErrorBody", "ErrorCode", "Envelope", "ERROR_CODES"];
 
 fn assert_named_snapshot(name: &str, contents: &str) {
     insta::with_settings!({ prepend_module_to_snapshot => false }, {
@@ -52,6 +52,7 @@ fn is_common_item(item: &syn::Item) -> bool {
     let ident = match item {
         syn::Item::Struct(item) => &item.ident,
         syn::Item::Enum(item) => &item.ident,
+        syn::Item::Const(item) => &item.ident,
         syn::Item::Impl(item) => match &*item.self_ty {
             syn::Type::Path(path) => match path.path.segments.last() {
                 Some(segment) => &segment.ident,

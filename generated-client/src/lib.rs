@@ -25,6 +25,7 @@ pub mod auth;
 pub mod bulk;
 mod client;
 pub mod error;
+pub mod error_code;
 pub mod limit;
 pub mod operation;
 pub mod paginate;

@@ -1,6 +1,7 @@
 //! Emitters: one short function per construct, composed per generated file.
 
 mod docs;
+mod error_codes;
 mod limits;
 mod operations;
 mod paging;

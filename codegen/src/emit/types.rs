@@ -8,7 +8,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn emit_types(ir: &Ir) -> TokenStream {
-    let types = ir.types.iter().map(emit_type);
+    let error_code = ir.error_code_type();
+    let types = ir
+        .types
+        .iter()
+        .map(|def| emit_type(def, error_code == Some(def.name.as_str())));
     let envelope = ir.type_def(&ir.envelope).map(emit_envelope);
     quote! {
         //! Types of the API: request bodies, response payloads, and the envelope.
@@ -17,10 +21,21 @@ pub fn emit_types(ir: &Ir) -> TokenStream {
     }
 }
 
-fn emit_type(def: &TypeDef) -> TokenStream {
+/// One type; `is_error_code` marks the enum of the error body's `error` field.
+fn emit_type(def: &TypeDef, is_error_code: bool) -> TokenStream {
     match &def.kind {
         TypeKind::Struct(st) => emit_struct(&def.name, &def.doc, st),
-        TypeKind::Enum { variants, unknown } => emit_enum(def, variants, unknown.as_deref()),
+        TypeKind::Enum { variants, unknown } => {
+            let definition = emit_enum(def, variants, unknown.as_deref());
+            let table = is_error_code.then(|| {
+                super::error_codes::emit_error_table(
+                    &ident(&def.name),
+                    variants,
+                    unknown.as_deref(),
+                )
+            });
+            quote!(#definition #table)
+        }
         TypeKind::OneKey { variants, unknown } => emit_one_key(def, variants, unknown.as_deref()),
         TypeKind::Newtype(_) => emit_newtype(def),
     }
@@ -168,7 +183,10 @@ fn emit_enum(def: &TypeDef, variants: &[Variant], unknown: Option<&str>) -> Toke
     let doc = doc_attrs(&def.doc);
     let name = ident(&def.name);
     let decls = variants.iter().map(|v| {
-        let doc = doc_attrs(&v.doc);
+        let doc = match super::error_codes::describe(&v.error) {
+            Some(table) => doc_attrs(&format!("{}\n\n{table}", v.doc.trim_end())),
+            None => doc_attrs(&v.doc),
+        };
         let variant = ident(&v.name);
         let wire = &v.wire;
         // Open enums have hand-written serde impls (below), closed ones derive them.

@@ -174,35 +174,65 @@ impl ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorCode {
-    /// 400: a parameter is missing, malformed or out of range.
+    /// A parameter is missing, malformed or out of range.
+    ///
+    /// HTTP 400; retry class `Final`; exception `com.easemob.group.exception.InvalidParameterException`.
     InvalidParameter,
-    /// 400: an argument is not acceptable.
+    /// An argument is not acceptable.
+    ///
+    /// HTTP 400; retry class `Final`; exception `java.lang.IllegalArgumentException`.
     IllegalArgument,
-    /// 400: the request body is not valid JSON.
+    /// The request body is not valid JSON.
+    ///
+    /// HTTP 400; retry class `Final`; exception `org.codehaus.jackson.JsonParseException`.
     JsonParse,
-    /// 400: a required property is missing.
+    /// A required property is missing.
+    ///
+    /// HTTP 400; retry class `Final`; exception `org.apache.usergrid.persistence.exceptions.RequiredPropertyNotFoundException`.
     RequiredPropertyNotFound,
-    /// 401: no token, or the token expired: rebuild the token once and retry.
+    /// No token, or the token expired: rebuild the token once and retry.
+    ///
+    /// HTTP 401; retry class `TokenExpired`; exception `org.apache.usergrid.rest.exceptions.SecurityException`.
     Unauthorized,
-    /// 401: the token is corrupt or not for this app: a configuration error.
+    /// The token is corrupt or not for this app: a configuration error.
+    ///
+    /// HTTP 401; retry class `TokenInvalid`; exception `com.easemob.im.exceptions.EasemobSecurityException`.
     AuthBadAccessToken,
-    /// 403: the operation is not allowed.
+    /// The operation is not allowed.
+    ///
+    /// HTTP 403; retry class `Final`; exception `com.easemob.group.exception.ForbiddenOpException`.
     ForbiddenOp,
-    /// 403: a plan or logic limit, e.g. more members than `maxusers`.
+    /// A plan or logic limit, e.g. more members than `maxusers`.
+    ///
+    /// HTTP 403; retry class `Final`; exception `com.easemob.group.exception.ExceedLimitException`.
     ExceedLimit,
-    /// 404: the chatroom does not exist.
+    /// The chatroom does not exist.
+    ///
+    /// HTTP 404; retry class `Final`; exception `org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException`.
     ServiceResourceNotFound,
-    /// 404: the user (or another resource) does not exist.
+    /// The user (or another resource) does not exist.
+    ///
+    /// HTTP 404; retry class `Final`; exception `com.easemob.group.exception.ResourceNotFoundException`.
     ResourceNotFound,
-    /// 404: the org or app in the URL does not exist.
+    /// The org or app in the URL does not exist.
+    ///
+    /// HTTP 404; retry class `Final`; exception `org.apache.usergrid.rest.exceptions.OrganizationApplicationNotFoundException`.
     OrganizationApplicationNotFound,
-    /// 405/415/500: the request does not fit the endpoint (method or content type).
+    /// The request does not fit the endpoint (method, content type or size: 405, 413, 415), or the service failed (500).
+    ///
+    /// Exception `javax.ws.rs.WebApplicationException`.
     WebApplication,
-    /// 429: the per-second rate limit was reached: back off and retry.
+    /// The per-second rate limit was reached: back off and retry.
+    ///
+    /// HTTP 429; retry class `Throttled`; exception `com.easemob.common.exception.ReachLimitException`.
     ReachLimit,
-    /// 429: the plan quota is exhausted: do not retry.
+    /// The plan quota is exhausted: do not retry.
+    ///
+    /// HTTP 429; retry class `Final`; exception `com.easemob.common.exception.ResourceLimitedException`.
     ResourceLimited,
-    /// 500: the service cannot perform the operation.
+    /// The service cannot perform the operation.
+    ///
+    /// HTTP 500; retry class `Transient`; exception `org.apache.usergrid.services.exceptions.UnsupportedServiceOperationException`.
     UnsupportedServiceOperation,
     /// A value this client does not know yet, kept as sent.
     Unknown(String),
@@ -267,6 +297,145 @@ impl<'de> serde::Deserialize<'de> for ErrorCode {
     ) -> Result<Self, D::Error> {
         let value = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Ok(Self::from_wire(&value))
+    }
+}
+/// Every error code of the spec with its HTTP status, the service's exception class and
+/// its retry class, in spec order.
+pub const ERROR_CODES: &[crate::error_code::ErrorCodeInfo] = &[
+    crate::error_code::ErrorCodeInfo {
+        code: "invalid_parameter",
+        status: Some(400),
+        exception: Some("com.easemob.group.exception.InvalidParameterException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "illegal_argument",
+        status: Some(400),
+        exception: Some("java.lang.IllegalArgumentException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "json_parse",
+        status: Some(400),
+        exception: Some("org.codehaus.jackson.JsonParseException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "required_property_not_found",
+        status: Some(400),
+        exception: Some(
+            "org.apache.usergrid.persistence.exceptions.RequiredPropertyNotFoundException",
+        ),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "unauthorized",
+        status: Some(401),
+        exception: Some("org.apache.usergrid.rest.exceptions.SecurityException"),
+        retry: Some(crate::error_code::RetryClass::TokenExpired),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "auth_bad_access_token",
+        status: Some(401),
+        exception: Some("com.easemob.im.exceptions.EasemobSecurityException"),
+        retry: Some(crate::error_code::RetryClass::TokenInvalid),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "forbidden_op",
+        status: Some(403),
+        exception: Some("com.easemob.group.exception.ForbiddenOpException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "exceed_limit",
+        status: Some(403),
+        exception: Some("com.easemob.group.exception.ExceedLimitException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "service_resource_not_found",
+        status: Some(404),
+        exception: Some(
+            "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException",
+        ),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "resource_not_found",
+        status: Some(404),
+        exception: Some("com.easemob.group.exception.ResourceNotFoundException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "organization_application_not_found",
+        status: Some(404),
+        exception: Some(
+            "org.apache.usergrid.rest.exceptions.OrganizationApplicationNotFoundException",
+        ),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "web_application",
+        status: None,
+        exception: Some("javax.ws.rs.WebApplicationException"),
+        retry: None,
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "reach_limit",
+        status: Some(429),
+        exception: Some("com.easemob.common.exception.ReachLimitException"),
+        retry: Some(crate::error_code::RetryClass::Throttled),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "resource_limited",
+        status: Some(429),
+        exception: Some("com.easemob.common.exception.ResourceLimitedException"),
+        retry: Some(crate::error_code::RetryClass::Final),
+    },
+    crate::error_code::ErrorCodeInfo {
+        code: "unsupported_service_operation",
+        status: Some(500),
+        exception: Some(
+            "org.apache.usergrid.services.exceptions.UnsupportedServiceOperationException",
+        ),
+        retry: Some(crate::error_code::RetryClass::Transient),
+    },
+];
+impl ErrorCode {
+    /// This code's entry in [`ERROR_CODES`]; `None` for a code this client does not know.
+    pub fn info(&self) -> Option<&'static crate::error_code::ErrorCodeInfo> {
+        match self {
+            Self::InvalidParameter => Some(&ERROR_CODES[0]),
+            Self::IllegalArgument => Some(&ERROR_CODES[1]),
+            Self::JsonParse => Some(&ERROR_CODES[2]),
+            Self::RequiredPropertyNotFound => Some(&ERROR_CODES[3]),
+            Self::Unauthorized => Some(&ERROR_CODES[4]),
+            Self::AuthBadAccessToken => Some(&ERROR_CODES[5]),
+            Self::ForbiddenOp => Some(&ERROR_CODES[6]),
+            Self::ExceedLimit => Some(&ERROR_CODES[7]),
+            Self::ServiceResourceNotFound => Some(&ERROR_CODES[8]),
+            Self::ResourceNotFound => Some(&ERROR_CODES[9]),
+            Self::OrganizationApplicationNotFound => Some(&ERROR_CODES[10]),
+            Self::WebApplication => Some(&ERROR_CODES[11]),
+            Self::ReachLimit => Some(&ERROR_CODES[12]),
+            Self::ResourceLimited => Some(&ERROR_CODES[13]),
+            Self::UnsupportedServiceOperation => Some(&ERROR_CODES[14]),
+            Self::Unknown(_) => None,
+        }
+    }
+    /// The HTTP status the service answers with this code; `None` when it varies or
+    /// the code is unknown.
+    pub fn status(&self) -> Option<u16> {
+        self.info().and_then(|info| info.status)
+    }
+    /// The service's exception class for this code; `None` when unknown.
+    pub fn exception(&self) -> Option<&'static str> {
+        self.info().and_then(|info| info.exception)
+    }
+    /// What this code means for retrying; `None` when it depends on the status or the
+    /// code is unknown.
+    pub fn retry_class(&self) -> Option<crate::error_code::RetryClass> {
+        self.info().and_then(|info| info.retry)
     }
 }
 /// A chatroom id, assigned by the service. Ids are strings of digits (e.g. `66213271109633`);

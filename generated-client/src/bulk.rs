@@ -3,7 +3,6 @@
 //! limiter paces the calls, so bulk work runs at the quota.
 
 use crate::error::Error;
-use crate::types::ErrorCode;
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -120,8 +119,15 @@ pub struct BatchSpec<K, T> {
     pub chunk_size: usize,
     /// The key an item answers for.
     pub key_of: fn(&T) -> &K,
-    /// The error code the service answers when no key of a chunk exists.
-    pub none_found: Option<ErrorCode>,
+    /// The error code (as on the wire) the service answers when no key of a chunk exists.
+    /// A wire value rather than the generated enum, so the runtime does not depend on which
+    /// enum a spec names its error codes with.
+    pub none_found: Option<&'static str>,
+}
+
+/// Whether `err` is the service's answer with error code `code`.
+fn is_code(err: &Error, code: Option<&str>) -> bool {
+    code.is_some_and(|code| err.code().is_some_and(|c| c.as_str() == code))
 }
 
 /// Looks up any number of keys: de-duplicated, split into chunks, fetched with bounded
@@ -147,12 +153,12 @@ where
         .chunks(spec.chunk_size.max(1))
         .map(<[K]>::to_vec)
         .collect();
-    let none_found = spec.none_found.as_ref();
+    let none_found = spec.none_found;
     let fetched: Vec<Vec<T>> = futures_util::stream::iter(chunks.into_iter().map(|chunk| {
         let call = fetch(chunk);
         async move {
             match call.await {
-                Err(err) if none_found.is_some() && err.code() == none_found => Ok(Vec::new()),
+                Err(err) if is_code(&err, none_found) => Ok(Vec::new()),
                 other => other,
             }
         }

@@ -1,10 +1,15 @@
 //! Emitters: one short function per construct, composed per generated file.
 
+mod batch;
+mod constants;
 mod docs;
 mod error_codes;
-mod limits;
+mod meta;
+mod method;
 mod operations;
-mod paging;
+mod pagination;
+mod query;
+mod signature;
 mod types;
 mod validate;
 
@@ -46,8 +51,8 @@ pub(crate) fn rust_type(ty: &Ty) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::Int(int) => int_type(*int),
         Ty::Json => quote!(serde_json::Value),
-        Ty::Named(name) => {
-            let name = ident(name);
+        Ty::Newtype(named) | Ty::Named(named) => {
+            let name = ident(&named.name);
             quote!(#name)
         }
         Ty::List(item) => {

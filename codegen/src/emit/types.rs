@@ -2,18 +2,17 @@
 
 use super::docs::{doc_attrs, field_doc};
 use super::{ident, rust_type};
-use crate::ir::{Field, Ir, Struct, Ty, TypeDef, TypeKind, Variant};
-use crate::spec::Lenient;
+use crate::ir::{Envelope, Field, Ir, Lenient, Struct, Ty, TypeDef, TypeId, TypeKind, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub fn emit_types(ir: &Ir) -> TokenStream {
-    let error_code = ir.error_code_type();
     let types = ir
         .types
         .iter()
-        .map(|def| emit_type(def, error_code == Some(def.name.as_str())));
-    let envelope = ir.type_def(&ir.envelope).map(emit_envelope);
+        .enumerate()
+        .map(|(index, def)| emit_type(def, ir.error_code == Some(TypeId(index))));
+    let envelope = emit_envelope(&ir.envelope);
     quote! {
         //! Types of the API: request bodies, response payloads, and the envelope.
         #(#types)*
@@ -36,8 +35,8 @@ fn emit_type(def: &TypeDef, is_error_code: bool) -> TokenStream {
             });
             quote!(#definition #table)
         }
-        TypeKind::OneKey { variants, unknown } => emit_one_key(def, variants, unknown.as_deref()),
-        TypeKind::Newtype(_) => emit_newtype(def),
+        TypeKind::OneKey { variants, unknown } => emit_one_key(def, variants, unknown),
+        TypeKind::Newtype => emit_newtype(def),
     }
 }
 
@@ -53,7 +52,7 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
     let flags = st
         .applied_flags
         .then(|| emit_applied_flags(&name, &st.fields));
-    let limits = super::limits::field_consts(&st.fields);
+    let limits = super::constants::field_consts(&st.fields);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
@@ -159,14 +158,14 @@ fn emit_setter(field: &Field) -> TokenStream {
 
 /// Lets the runtime find the fields the service reports as not applied.
 fn emit_applied_flags(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
-    let checks = fields.iter().map(|f| {
+    let checks = fields.iter().filter_map(|f| {
         let field = ident(&f.name);
-        let target = f.flag_for.clone().unwrap_or_else(|| f.name.clone());
-        quote! {
+        let target = f.reports_on.as_ref()?;
+        Some(quote! {
             if self.#field == Some(false) {
                 fields.push(#target);
             }
-        }
+        })
     });
     quote! {
         impl crate::response::AppliedFlags for #name {
@@ -273,7 +272,7 @@ fn emit_open_enum_serde(name: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: Option<&str>) -> TokenStream {
+fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: &str) -> TokenStream {
     let doc = doc_attrs(&def.doc);
     let name = ident(&def.name);
     let decls = variants.iter().map(|v| {
@@ -281,7 +280,7 @@ fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: Option<&str>) -> T
         let variant = ident(&v.name);
         quote!(#doc #variant(String),)
     });
-    let unknown_variant = ident(unknown.unwrap_or("Other"));
+    let unknown_variant = ident(unknown);
     let key_arms = variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire;
@@ -424,10 +423,8 @@ fn emit_newtype(def: &TypeDef) -> TokenStream {
 
 /// `Envelope<T>`: `data` beside the fields of the envelope metadata struct, decoded in one
 /// pass (no `#[serde(flatten)]`, which buffers the whole body).
-fn emit_envelope(meta: &TypeDef) -> TokenStream {
-    let TypeKind::Struct(st) = &meta.kind else {
-        return TokenStream::new();
-    };
+fn emit_envelope(meta: &Envelope) -> TokenStream {
+    let st = meta;
     let meta_name = ident(&meta.name);
     let fields: Vec<_> = st.fields.iter().map(emit_field).collect();
     let names: Vec<_> = st.fields.iter().map(|f| ident(&f.name)).collect();

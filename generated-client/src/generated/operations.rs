@@ -498,7 +498,7 @@ impl crate::Client {
         let spec = crate::bulk::BatchSpec {
             chunk_size: 100,
             key_of: |item: &ChatroomDetail| &item.id,
-            none_found: Some(ErrorCode::ServiceResourceNotFound),
+            none_found: Some("service_resource_not_found"),
         };
         crate::bulk::lookup(
                 chatroom_ids,

@@ -1,0 +1,85 @@
+//! Methods over many values of a path parameter: `*_batched` looks up any number of keys
+//! through a list path parameter (chunked), `*_bulk` runs the operation once per value.
+
+use super::docs::doc_attrs;
+use super::method::response_types;
+use super::{ident, rust_type};
+use crate::ir::{Batch, Bulk, Operation, Ty};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+
+/// `*_batched`: any number of keys through a list path parameter, one answer per key.
+pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &Ty) -> TokenStream {
+    let param = &op.path_params[batch.param];
+    let Some(key) = param.ty.list_item() else {
+        return TokenStream::new();
+    };
+    let (key, item) = (rust_type(key), rust_type(item));
+    let (name, base, arg, field) = (
+        ident(&format!("{}_batched", op.id)),
+        ident(&op.id),
+        ident(&param.name),
+        ident(&batch.key),
+    );
+    let chunk = Literal::usize_unsuffixed(batch.chunk as usize);
+    let none_found = match &batch.none_found {
+        Some(code) => quote!(Some(#code)),
+        None => quote!(None),
+    };
+    let doc = doc_attrs(&format!(
+        "[`{id}`](Self::{id}) for any number of `{param}`: duplicates removed, sent in chunks of at\nmost {chunk} with bounded concurrency, answered with one [`Lookup`](crate::bulk::Lookup) per\ndistinct key in the order given; keys the service did not return are `NotFound`.",
+        id = op.id,
+        param = param.name,
+    ));
+    quote! {
+        #doc
+        pub async fn #name(&self, #arg: &[#key], options: &crate::bulk::BulkOptions) -> Result<Vec<crate::bulk::Lookup<#key, #item>>, crate::Error> {
+            let spec = crate::bulk::BatchSpec { chunk_size: #chunk, key_of: |item: &#item| &item.#field, none_found: #none_found };
+            crate::bulk::lookup(#arg, spec, options, |chunk| async move {
+                self.#base(&chunk).await.map(crate::Response::into_data)
+            })
+            .await
+        }
+    }
+}
+
+/// `*_bulk`: the operation for many values of one path parameter, one result each; a
+/// paginated operation collects all pages of each value.
+pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> TokenStream {
+    let param = &op.path_params[bulk.param];
+    let value = rust_type(&param.ty);
+    let (name, arg, values) = (
+        ident(&format!("{}_bulk", op.id)),
+        ident(&param.name),
+        ident(&format!("{}s", param.name)),
+    );
+    let (result, call) = match (query, op.response.list_item(), &op.pagination) {
+        (Some(query), Some(item), Some(_)) => {
+            let stream = ident(&format!("{}_stream", op.id));
+            let item = rust_type(item);
+            (
+                quote!(Vec<#item>),
+                quote!(futures_util::TryStreamExt::try_collect(self.#stream(&#arg, #query::default())).await),
+            )
+        }
+        _ => {
+            let base = ident(&op.id);
+            let (_, out, _) = response_types(op);
+            (
+                quote!(crate::Response<#out>),
+                quote!(self.#base(&#arg).await),
+            )
+        }
+    };
+    let doc = doc_attrs(&format!(
+        "[`{id}`](Self::{id}) for many `{param}` values, with bounded concurrency and an optional\nprogress callback: one result per value, in the order given.",
+        id = op.id,
+        param = param.name,
+    ));
+    quote! {
+        #doc
+        pub async fn #name(&self, #values: &[#value], options: &crate::bulk::BulkOptions) -> Vec<(#value, Result<#result, crate::Error>)> {
+            crate::bulk::run(#values.to_vec(), options, |#arg| async move { #call }).await
+        }
+    }
+}

@@ -447,7 +447,7 @@ operations:
         max: 100
         doc: Page size.
     response: \"[json]\"
-    pagination: cursor
+    pagination: { style: cursor, size: limit, cursor: cursor }
     rate_limit_per_sec: 10
     retry_safe: true
 ";
@@ -456,7 +456,10 @@ operations:
         "error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter \
          `cursor: string`"
     );
-    let page_number = text.replace("pagination: cursor", "pagination: page_number");
+    let page_number = text.replace(
+        "pagination: { style: cursor, size: limit, cursor: cursor }",
+        "pagination: { style: page_number, number: pagenum, size: pagesize }",
+    );
     assert_eq!(
         diagnostics(&page_number),
         "error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter `pagenum: u32`\n\
@@ -522,7 +525,7 @@ operations:
     method: GET
     path: /rooms/{room_id}
     response: Room
-    pagination: cursor
+    pagination: { style: cursor, size: limit, cursor: cursor }
     rate_limit_per_sec: 0
     retry_safe: true
     errors:
@@ -731,5 +734,41 @@ fn an_operation_error_whose_status_differs_from_the_error_table() {
         &diagnostics(&text),
         "spec/broken.yaml:15:5",
         &["errors[0]", "410", "404", "not_found"],
+    );
+}
+
+#[test]
+fn a_cursor_pagination_without_the_name_of_its_cursor() {
+    let text = "\
+operations:
+  list_rooms:
+    doc: List rooms.
+    source: List rooms
+    method: GET
+    path: /rooms
+    response: \"[json]\"
+    pagination: { style: cursor, size: limit, number: page }
+    rate_limit_per_sec: 10
+    retry_safe: true
+";
+    assert_eq!(
+        diagnostics(text),
+        "error: spec/broken.yaml:8:5: `number` does not apply to this pagination style\n\
+         error: spec/broken.yaml:8:5: this pagination style needs `cursor`: the name of its query parameter"
+    );
+}
+
+#[test]
+fn a_bulk_over_a_list_parameter() {
+    let text = GET_ROOM
+        .replace("type: string", "type: \"[string]\"\n        join: \",\"")
+        .replace(
+            "    retry_safe: true\n",
+            "    retry_safe: true\n    bulk: room_id\n",
+        );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        "spec/broken.yaml:16:5",
+        &["bulk: room_id", "one string"],
     );
 }

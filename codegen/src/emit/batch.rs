@@ -3,6 +3,7 @@
 
 use super::docs::doc_attrs;
 use super::method::response_types;
+use super::signature::borrowed_param;
 use super::{ident, rust_type};
 use crate::ir::{Batch, Bulk, Operation, Ty};
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -43,8 +44,8 @@ pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &Ty) -> TokenStr
     }
 }
 
-/// `*_bulk`: the operation for many values of one path parameter, one result each; a
-/// paginated operation collects all pages of each value.
+/// `*_bulk`: the operation for many values of one path parameter, the other arguments fixed;
+/// one result per value. A paginated operation collects all pages of each value.
 pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> TokenStream {
     let param = &op.path_params[bulk.param];
     let value = rust_type(&param.ty);
@@ -53,32 +54,53 @@ pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> T
         ident(&param.name),
         ident(&format!("{}s", param.name)),
     );
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for (index, p) in op.path_params.iter().enumerate() {
+        if index == bulk.param {
+            params.push(quote!(#values: &[#value]));
+            args.push(quote!(&#arg));
+        } else {
+            params.push(borrowed_param(p));
+            let fixed = ident(&p.name);
+            args.push(quote!(#fixed));
+        }
+    }
     let (result, call) = match (query, op.response.list_item(), &op.pagination) {
         (Some(query), Some(item), Some(_)) => {
             let stream = ident(&format!("{}_stream", op.id));
             let item = rust_type(item);
             (
                 quote!(Vec<#item>),
-                quote!(futures_util::TryStreamExt::try_collect(self.#stream(&#arg, #query::default())).await),
+                quote!(futures_util::TryStreamExt::try_collect(self.#stream(#(#args,)* #query::default())).await),
             )
         }
         _ => {
+            if let Some(query) = query {
+                params.push(quote!(query: &#query));
+                args.push(quote!(query));
+            }
+            if let Some(body) = &op.body {
+                let body = ident(&body.name);
+                params.push(quote!(body: &#body));
+                args.push(quote!(body));
+            }
             let base = ident(&op.id);
             let (_, out, _) = response_types(op);
             (
                 quote!(crate::Response<#out>),
-                quote!(self.#base(&#arg).await),
+                quote!(self.#base(#(#args),*).await),
             )
         }
     };
     let doc = doc_attrs(&format!(
-        "[`{id}`](Self::{id}) for many `{param}` values, with bounded concurrency and an optional\nprogress callback: one result per value, in the order given.",
+        "[`{id}`](Self::{id}) for many `{param}` values, the other arguments fixed, with bounded\nconcurrency and an optional progress callback: one result per value, in the order given.",
         id = op.id,
         param = param.name,
     ));
     quote! {
         #doc
-        pub async fn #name(&self, #values: &[#value], options: &crate::bulk::BulkOptions) -> Vec<(#value, Result<#result, crate::Error>)> {
+        pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Vec<(#value, Result<#result, crate::Error>)> {
             crate::bulk::run(#values.to_vec(), options, |#arg| async move { #call }).await
         }
     }

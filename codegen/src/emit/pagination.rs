@@ -70,9 +70,9 @@ fn page_number_query(
                 if self.#number.is_none() && self.#size.is_none() {
                     return None;
                 }
-                let pagesize = self.#size.unwrap_or(#default);
-                crate::paginate::next_by_number(self.#number.unwrap_or(1), pagesize, items)
-                    .map(|pagenum| Self { #number: Some(pagenum), ..self.clone() })
+                let size = self.#size.unwrap_or(#default);
+                crate::paginate::next_by_number(self.#number.unwrap_or(1), size, items)
+                    .map(|next| Self { #number: Some(next), ..self.clone() })
             }
         },
         quote!(Self { #number: self.#number.or(Some(1)), #size: self.#size.or(Some(#largest)), ..self }),

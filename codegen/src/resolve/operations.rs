@@ -293,22 +293,44 @@ impl<'a> Resolver<'a> {
             .collect()
     }
 
-    /// A pagination style, with the query parameters it pages by (optional, of the style's
-    /// types, the page size with a `max`); the response is a list.
+    /// A pagination style, with the query parameters it pages by (named by the spec;
+    /// optional, of the style's types, the page size with a `max`); the response is a list.
     fn resolve_pagination(
         &mut self,
         file: usize,
         id: &str,
         op: &OperationSpec,
     ) -> Option<Option<Pagination>> {
-        let Some(style) = op.pagination else {
+        let Some(spec) = &op.pagination else {
             return Some(None);
         };
         let at = ["operations", id, "pagination"];
-        // (parameter, its type, whether it is the page size: it needs a `max`)
-        let needed: [(&str, &str, bool); 2] = match style {
-            PaginationStyle::Cursor => [("limit", "u32", true), ("cursor", "string", false)],
-            PaginationStyle::PageNumber => [("pagenum", "u32", false), ("pagesize", "u32", true)],
+        let (style_key, other_key, style_param, other) = match spec.style {
+            PaginationStyle::Cursor => ("cursor", "number", &spec.cursor, &spec.number),
+            PaginationStyle::PageNumber => ("number", "cursor", &spec.number, &spec.cursor),
+        };
+        if other.is_some() {
+            self.report(
+                file,
+                &at,
+                format!("`{other_key}` does not apply to this pagination style"),
+            );
+        }
+        let Some(style_param) = style_param else {
+            self.report(
+                file,
+                &at,
+                format!(
+                    "this pagination style needs `{style_key}`: the name of its query parameter"
+                ),
+            );
+            return None;
+        };
+        // (parameter, its type, whether it is the page size: it needs a `max`), in the order
+        // the service's documents list them.
+        let needed = match spec.style {
+            PaginationStyle::Cursor => [(&spec.size, "u32", true), (style_param, "string", false)],
+            PaginationStyle::PageNumber => [(style_param, "u32", false), (&spec.size, "u32", true)],
         };
         let mut sizes = None;
         for (name, ty, is_size) in needed {
@@ -333,15 +355,15 @@ impl<'a> Resolver<'a> {
             self.report(file, &at, "a paginated operation must respond with a list");
         }
         let (max_size, default_size) = sizes?;
-        Some(Some(match style {
+        Some(Some(match spec.style {
             PaginationStyle::Cursor => Pagination::Cursor {
-                size: needed[0].0.to_owned(),
-                cursor: needed[1].0.to_owned(),
+                size: spec.size.clone(),
+                cursor: style_param.clone(),
                 max_size,
             },
             PaginationStyle::PageNumber => Pagination::PageNumber {
-                number: needed[0].0.to_owned(),
-                size: needed[1].0.to_owned(),
+                number: style_param.clone(),
+                size: spec.size.clone(),
                 max_size,
                 default_size,
             },
@@ -424,8 +446,8 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// `bulk`: the operation's only path parameter, a string; no body; query parameters only
-    /// when the operation is paginated (each value's pages are collected).
+    /// `bulk`: a path parameter holding one string; the other parameters (path, query and
+    /// body) stay fixed arguments; a paginated operation collects each value's pages.
     fn resolve_bulk(
         &mut self,
         file: usize,
@@ -436,18 +458,16 @@ impl<'a> Resolver<'a> {
         let Some(name) = &op.bulk else {
             return Some(None);
         };
-        let only_string_param = parts.path_params.len() == 1
-            && parts.path_params[0].name == *name
-            && parts.path_params[0].ty.is_stringlike();
-        let has_query = !parts.query_params.is_empty();
-        if !only_string_param || op.body.is_some() || (has_query && op.pagination.is_none()) {
-            let message = format!(
-                "`bulk: {name}` needs `{name}` to be the only path parameter (a string), no body, and no query unless paginated"
-            );
+        let param = parts
+            .path_params
+            .iter()
+            .position(|p| p.name == *name && p.ty.is_stringlike());
+        let Some(param) = param else {
+            let message = format!("`bulk: {name}` must name a path parameter holding one string");
             self.report(file, &["operations", id, "bulk"], message);
             return None;
-        }
-        Some(Some(Bulk { param: 0 }))
+        };
+        Some(Some(Bulk { param }))
     }
 
     /// `check: applied_flags`: the response is an applied-flags struct whose every flag

@@ -205,10 +205,10 @@ impl crate::paginate::PageQuery for ListJoinedChatroomsQuery {
         if self.pagenum.is_none() && self.pagesize.is_none() {
             return None;
         }
-        let pagesize = self.pagesize.unwrap_or(1000);
-        crate::paginate::next_by_number(self.pagenum.unwrap_or(1), pagesize, items)
-            .map(|pagenum| Self {
-                pagenum: Some(pagenum),
+        let size = self.pagesize.unwrap_or(1000);
+        crate::paginate::next_by_number(self.pagenum.unwrap_or(1), size, items)
+            .map(|next| Self {
+                pagenum: Some(next),
                 ..self.clone()
             })
     }
@@ -419,8 +419,8 @@ impl crate::Client {
             },
         )
     }
-    /// [`list_joined_chatrooms`](Self::list_joined_chatrooms) for many `username` values, with bounded concurrency and an optional
-    /// progress callback: one result per value, in the order given.
+    /// [`list_joined_chatrooms`](Self::list_joined_chatrooms) for many `username` values, the other arguments fixed, with bounded
+    /// concurrency and an optional progress callback: one result per value, in the order given.
     pub async fn list_joined_chatrooms_bulk(
         &self,
         usernames: &[String],
@@ -587,8 +587,8 @@ impl crate::Client {
         let response = self.execute::<DeleteResult>(call).await?;
         Ok(response)
     }
-    /// [`delete_chatroom`](Self::delete_chatroom) for many `chatroom_id` values, with bounded concurrency and an optional
-    /// progress callback: one result per value, in the order given.
+    /// [`delete_chatroom`](Self::delete_chatroom) for many `chatroom_id` values, the other arguments fixed, with bounded
+    /// concurrency and an optional progress callback: one result per value, in the order given.
     pub async fn delete_chatroom_bulk(
         &self,
         chatroom_ids: &[ChatroomId],

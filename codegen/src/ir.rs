@@ -13,9 +13,21 @@ pub struct Ir {
     pub envelope: Envelope,
     /// The enum of the error body's `error` field, if it is an enum.
     pub error_code: Option<TypeId>,
+    /// One module per spec file, in file order; `TypeDef::module` and `Operation::module`
+    /// index this list.
+    pub modules: Vec<Module>,
     /// Every type, in spec order; a [`TypeId`] indexes this list.
     pub types: Vec<TypeDef>,
     pub operations: Vec<Operation>,
+}
+
+/// The generated module of one spec file (a resource, or the API-wide conventions).
+#[derive(Debug)]
+pub struct Module {
+    /// The module's name: the spec file's stem, e.g. `chatrooms`.
+    pub name: String,
+    /// The spec file, as named in diagnostics, e.g. `spec/chatrooms.yaml`.
+    pub spec_file: String,
 }
 
 /// The envelope metadata struct: its name and fields.
@@ -28,6 +40,20 @@ pub struct Envelope {
 impl Ir {
     pub fn type_def(&self, id: TypeId) -> &TypeDef {
         &self.types[id.0]
+    }
+
+    /// The types of module `module`, with their ids, in spec order.
+    pub fn types_of(&self, module: usize) -> impl Iterator<Item = (TypeId, &TypeDef)> {
+        self.types
+            .iter()
+            .enumerate()
+            .filter(move |(_, def)| def.module == module)
+            .map(|(index, def)| (TypeId(index), def))
+    }
+
+    /// The operations of module `module`, in spec order.
+    pub fn operations_of(&self, module: usize) -> impl Iterator<Item = &Operation> {
+        self.operations.iter().filter(move |op| op.module == module)
     }
 
     /// Whether any operation sends `id` as its body (every body implements `Validate`).
@@ -110,6 +136,8 @@ impl IntTy {
 
 #[derive(Debug)]
 pub struct TypeDef {
+    /// The module (spec file) that declares it.
+    pub module: usize,
     pub name: String,
     pub doc: String,
     pub kind: TypeKind,
@@ -251,6 +279,8 @@ impl Method {
 
 #[derive(Debug)]
 pub struct Operation {
+    /// The module (spec file) that declares it.
+    pub module: usize,
     pub id: String,
     pub doc: String,
     pub source: String,

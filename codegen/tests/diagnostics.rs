@@ -534,20 +534,20 @@ operations:
     assert_eq!(
         diagnostics_of(&[
             common(),
-            source("spec/operations.yaml", operations),
-            source("spec/types.yaml", types),
+            source("spec/room_operations.yaml", operations),
+            source("spec/room_types.yaml", types),
         ]),
         "\
-error: spec/types.yaml:5:7: unknown type `User`
-error: spec/types.yaml:8:7: `min_chars`, `max_chars`, `forbid_chars` and `format` apply to strings only
-error: spec/types.yaml:15:5: `Color` has no variants
-error: spec/operations.yaml:6:5: path parameter `{room_id}` is not declared in `params` with `in: path`
-error: spec/operations.yaml:9:5: `rate_limit_per_sec` must be at least 1
-error: spec/operations.yaml:11:5: errors[0]: status 200 is not an error status
-error: spec/operations.yaml:11:5: errors[0]: `gone` is not a variant of the error code enum
-error: spec/operations.yaml:8:5: this pagination style needs the optional query parameter `limit: u32` with a `max`
-error: spec/operations.yaml:8:5: this pagination style needs the optional query parameter `cursor: string`
-error: spec/operations.yaml:8:5: a paginated operation must respond with a list"
+error: spec/room_types.yaml:5:7: unknown type `User`
+error: spec/room_types.yaml:8:7: `min_chars`, `max_chars`, `forbid_chars` and `format` apply to strings only
+error: spec/room_types.yaml:15:5: `Color` has no variants
+error: spec/room_operations.yaml:6:5: path parameter `{room_id}` is not declared in `params` with `in: path`
+error: spec/room_operations.yaml:9:5: `rate_limit_per_sec` must be at least 1
+error: spec/room_operations.yaml:11:5: errors[0]: status 200 is not an error status
+error: spec/room_operations.yaml:11:5: errors[0]: `gone` is not a variant of the error code enum
+error: spec/room_operations.yaml:8:5: this pagination style needs the optional query parameter `limit: u32` with a `max`
+error: spec/room_operations.yaml:8:5: this pagination style needs the optional query parameter `cursor: string`
+error: spec/room_operations.yaml:8:5: a paginated operation must respond with a list"
     );
 }
 
@@ -770,5 +770,20 @@ fn a_bulk_over_a_list_parameter() {
         &diagnostics(&text),
         "spec/broken.yaml:16:5",
         &["bulk: room_id", "one string"],
+    );
+}
+
+#[test]
+fn a_spec_file_named_like_an_api_wide_module() {
+    let text = "\
+types:
+  Room:
+    doc: A room.
+    newtype: string
+";
+    assert_eq!(
+        diagnostics_of(&[common(), source("spec/types.yaml", text)]),
+        "error: spec/types.yaml: the file name `types` must be a snake_case module name other \
+         than `types`, `operations` and `validate`"
     );
 }

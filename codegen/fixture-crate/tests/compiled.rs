@@ -7,7 +7,7 @@ use agora_chat_codegen_fixtures::fixtures;
 fn the_fixtures_compile_against_the_runtime() {
     assert_eq!(fixtures::operation::operations::OPERATIONS.len(), 1);
     assert_eq!(fixtures::operation::operations::GET_ROOM.id, "get_room");
-    let code = fixtures::plain_struct::types::ErrorCode::Throttled;
+    let code = fixtures::plain_struct::common::types::ErrorCode::Throttled;
     assert_eq!(
         code.retry_class(),
         Some(agora_chat_codegen_fixtures::error_code::RetryClass::Throttled)

@@ -13,6 +13,15 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     quote! { #( #[doc = #lines] )* }
 }
 
+/// `#![doc = "..."]` attributes, one per line: a file's own doc, printed as `//!` lines.
+pub fn inner_doc_attrs(text: &str) -> TokenStream {
+    let lines = text
+        .trim_end()
+        .lines()
+        .map(|line| format!(" {line}").trim_end().to_owned());
+    quote! { #( #![doc = #lines] )* }
+}
+
 /// A field's or parameter's doc, followed by its rules and the service's default.
 pub fn field_doc(field: &Field) -> String {
     let mut doc = field.doc.trim_end().to_owned();

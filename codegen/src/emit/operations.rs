@@ -1,7 +1,9 @@
-//! Emits `operations.rs`: per operation its metadata, its query struct, its plain `Client`
-//! method and the methods built on it (pages and streams, batched lookups, bulk runs).
+//! Emits the operations: per operation, in its spec file's module, its metadata, its query
+//! struct, its plain `Client` method and the methods built on it (pages and streams, batched
+//! lookups, bulk runs); and the API-wide `operations.rs` that re-exports them all.
 
 use super::batch::{emit_batched_method, emit_bulk_method};
+use super::docs::inner_doc_attrs;
 use super::ident;
 use super::meta::emit_meta;
 use super::method::emit_method;
@@ -12,48 +14,59 @@ use crate::ir::{Ir, Operation, Ty, screaming_case};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit_operations(ir: &Ir) -> TokenStream {
-    let metas = ir.operations.iter().map(|op| emit_meta(ir, op));
-    let all = ir
-        .operations
-        .iter()
-        .map(|op| ident(&screaming_case(&op.id)));
-    let queries = ir.operations.iter().map(emit_query_struct);
-    let methods = ir.operations.iter().map(|op| {
+/// `<module>/operations.rs`: the operations of one spec file.
+pub fn emit_module_operations(ir: &Ir, module: usize) -> TokenStream {
+    let ops: Vec<&Operation> = ir.operations_of(module).collect();
+    let metas = ops.iter().map(|op| emit_meta(ir, op));
+    let queries = ops.iter().map(|op| emit_query_struct(op));
+    let methods = ops.iter().map(|op| {
         let method = emit_method(ir, op);
         let derived = emit_derived_methods(op);
         quote!(#method #derived)
     });
     // Imports only what the file uses, so that it compiles without warnings.
-    let types = ir.operations.iter().any(uses_declared_types).then(|| {
+    let types = ops.iter().any(|op| uses_declared_types(op)).then(|| {
         quote!(
-            use super::types::*;
+            use super::super::types::*;
         )
     });
-    let runtime = if ir.operations.is_empty() {
-        quote!(
-            use crate::operation::OperationMeta;
-        )
-    } else {
-        quote!(
-            use crate::operation::{Method, OperationMeta, Pagination};
-        )
-    };
+    let doc = format!(
+        "Operations declared in `{}`: metadata for the runtime, query parameters, and one\n`Client` method each (plus the methods built on it).",
+        ir.modules[module].spec_file
+    );
+    let doc = inner_doc_attrs(&doc);
     quote! {
-        //! Operations: metadata for the runtime, query parameters, and one `Client` method each.
+        #doc
         #types
-        #runtime
+        use crate::operation::{Method, OperationMeta, Pagination};
 
         #(#metas)*
-
-        /// Every operation of the spec, in spec order.
-        pub const OPERATIONS: &[&OperationMeta] = &[#(&#all),*];
-
         #(#queries)*
 
         impl crate::Client {
             #(#methods)*
         }
+    }
+}
+
+/// `operations.rs`: every operation of the API (re-exported from the modules) and the list
+/// of all their metadata.
+pub fn emit_api_operations(ir: &Ir, modules: &[usize]) -> TokenStream {
+    let reexports = modules.iter().map(|&m| {
+        let module = ident(&ir.modules[m].name);
+        quote!(pub use super::#module::operations::*;)
+    });
+    let all = ir
+        .operations
+        .iter()
+        .map(|op| ident(&screaming_case(&op.id)));
+    quote! {
+        //! Operations: metadata for the runtime, query parameters, and one `Client` method each.
+        use crate::operation::OperationMeta;
+        #(#reexports)*
+
+        /// Every operation of the spec, in spec order.
+        pub const OPERATIONS: &[&OperationMeta] = &[#(&#all),*];
     }
 }
 

@@ -1,22 +1,67 @@
-//! Emits `types.rs`: one Rust type per spec type, plus the generic success envelope.
+//! Emits the types: one Rust type per spec type in its spec file's module, and the API-wide
+//! `types.rs` that re-exports them all beside the generic success envelope.
 
-use super::docs::{doc_attrs, field_doc};
+use super::docs::{doc_attrs, field_doc, inner_doc_attrs};
 use super::{ident, rust_type};
-use crate::ir::{Envelope, Field, Ir, Lenient, Struct, Ty, TypeDef, TypeId, TypeKind, Variant};
+use crate::ir::{Envelope, Field, Ir, Lenient, Struct, Ty, TypeDef, TypeKind, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit_types(ir: &Ir) -> TokenStream {
+/// `<module>/types.rs`: the types of one spec file. It imports the API-wide `types` module
+/// only when it names a type of another spec file.
+pub fn emit_module_types(ir: &Ir, module: usize) -> TokenStream {
+    let uses_others = ir
+        .types_of(module)
+        .any(|(_, def)| names_other_module(ir, def));
+    let import = uses_others.then(|| {
+        quote!(
+            use super::super::types::*;
+        )
+    });
     let types = ir
-        .types
-        .iter()
-        .enumerate()
-        .map(|(index, def)| emit_type(def, ir.error_code == Some(TypeId(index))));
+        .types_of(module)
+        .map(|(id, def)| emit_type(def, ir.error_code == Some(id)));
+    let doc = inner_doc_attrs(&format!(
+        "Types declared in `{}`.",
+        ir.modules[module].spec_file
+    ));
+    quote! {
+        #doc
+        #import
+        #(#types)*
+    }
+}
+
+/// `types.rs`: every type of the API (re-exported from the modules) and the envelope.
+pub fn emit_api_types(ir: &Ir, modules: &[usize]) -> TokenStream {
+    let reexports = modules.iter().map(|&m| {
+        let module = ident(&ir.modules[m].name);
+        quote!(pub use super::#module::types::*;)
+    });
     let envelope = emit_envelope(&ir.envelope);
     quote! {
         //! Types of the API: request bodies, response payloads, and the envelope.
-        #(#types)*
+        #(#reexports)*
         #envelope
+    }
+}
+
+/// Whether a struct's fields name a type declared in another module.
+fn names_other_module(ir: &Ir, def: &TypeDef) -> bool {
+    let TypeKind::Struct(st) = &def.kind else {
+        return false;
+    };
+    st.fields
+        .iter()
+        .any(|f| referenced(&f.ty).any(|r| ir.type_def(r.id).module != def.module))
+}
+
+/// The declared types a type expression names.
+fn referenced(ty: &Ty) -> Box<dyn Iterator<Item = &crate::ir::TypeRef> + '_> {
+    match ty {
+        Ty::Newtype(r) | Ty::Named(r) => Box::new(std::iter::once(r)),
+        Ty::List(inner) | Ty::Map(inner) => referenced(inner),
+        Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json => Box::new(std::iter::empty()),
     }
 }
 

@@ -1,34 +1,29 @@
-//! Emits `validate.rs`: request validation from the spec's rules, checked before any I/O.
+//! Emits `<module>/validate.rs`: request validation from the spec's rules, checked before any I/O.
 
 use super::ident;
-use crate::ir::{Field, Ir, Rules, SiblingBound, Struct, Ty, TypeId, TypeKind};
+use crate::ir::{Field, Ir, Rules, SiblingBound, Struct, Ty, TypeKind};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit_validate(ir: &Ir) -> TokenStream {
-    // Every body type implements `Validate`, so operations can check any body the same way.
+/// `<module>/validate.rs`: `Validate` for the module's structs that have rules or are sent as
+/// a body (so operations can check any body the same way); `None` when there is none.
+pub fn emit_validate(ir: &Ir, module: usize) -> Option<TokenStream> {
     let impls: Vec<TokenStream> = ir
-        .types
-        .iter()
-        .enumerate()
-        .filter_map(|(index, def)| match &def.kind {
-            TypeKind::Struct(st) if st.has_rules() || ir.is_body(TypeId(index)) => {
+        .types_of(module)
+        .filter_map(|(id, def)| match &def.kind {
+            TypeKind::Struct(st) if st.has_rules() || ir.is_body(id) => {
                 Some(emit_validate_impl(&ident(&def.name), st))
             }
             _ => None,
         })
         .collect();
-    // Without impls the import would be unused.
-    let import = (!impls.is_empty()).then(|| {
-        quote!(
+    (!impls.is_empty()).then(|| {
+        quote! {
+            //! Request validation, from the rules of the spec.
             use super::types::*;
-        )
-    });
-    quote! {
-        //! Request validation, from the rules of the spec.
-        #import
-        #(#impls)*
-    }
+            #(#impls)*
+        }
+    })
 }
 
 /// `impl Validate for T`: every field's rules, then the struct's own.

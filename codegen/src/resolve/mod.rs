@@ -10,7 +10,7 @@ mod syntax;
 mod types;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::ir::{Envelope, Ir, Ty, TypeId, TypeKind, TypeRef};
+use crate::ir::{Envelope, Ir, Module, Ty, TypeId, TypeKind, TypeRef};
 use crate::load::LoadedSpec;
 use crate::locate::locate;
 use crate::spec::{OrderedMap, TypeSpec, VariantSpec};
@@ -23,6 +23,7 @@ pub use syntax::{PathPart, path_parts};
 pub fn resolve(files: &[LoadedSpec]) -> Result<Ir, Diagnostics> {
     let mut resolver = Resolver::new(files);
     resolver.declare_types();
+    let modules = resolver.resolve_modules();
     let api = resolver.resolve_api();
     let types = resolver.resolve_types();
     let operations = resolver.resolve_operations();
@@ -47,6 +48,7 @@ pub fn resolve(files: &[LoadedSpec]) -> Result<Ir, Diagnostics> {
         base_path: api.base_path,
         envelope,
         error_code: api.error_code,
+        modules,
         types,
         operations,
     })
@@ -164,6 +166,29 @@ impl<'a> Resolver<'a> {
             id: d.id,
             name: name.to_owned(),
         })
+    }
+
+    /// One module per spec file, named by the file's stem; the names `types` and
+    /// `operations` are the API-wide modules.
+    fn resolve_modules(&mut self) -> Vec<Module> {
+        let mut modules = Vec::new();
+        for (file, loaded) in self.files.iter().enumerate() {
+            let path = loaded.source.path.as_str();
+            let name = module_name(path);
+            let reserved = ["types", "operations", "validate"].contains(&name);
+            if !syntax::is_field_name(name) || reserved {
+                self.report(
+                    file,
+                    &[],
+                    format!("the file name `{name}` must be a snake_case module name other than `types`, `operations` and `validate`"),
+                );
+            }
+            modules.push(Module {
+                name: name.to_owned(),
+                spec_file: path.to_owned(),
+            });
+        }
+        modules
     }
 
     fn resolve_api(&mut self) -> Option<Api> {
@@ -287,4 +312,10 @@ impl<'a> Resolver<'a> {
             self.report(file, at, "`doc` must not be empty");
         }
     }
+}
+
+/// `spec/chatrooms.yaml` -> `chatrooms`.
+fn module_name(path: &str) -> &str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.split('.').next().unwrap_or(file)
 }

@@ -77,6 +77,7 @@ impl<'a> Resolver<'a> {
         let bulk = self.resolve_bulk(file, id, op, &parts);
         let check = self.resolve_check(file, id, op);
         Some(Operation {
+            module: file,
             id: id.to_owned(),
             doc: op.doc.clone(),
             source: op.source.clone(),

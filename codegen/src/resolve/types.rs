@@ -19,6 +19,7 @@ impl<'a> Resolver<'a> {
         self.unless_reported(|r| {
             let kind = r.resolve_type_kind(file, name, spec);
             kind.map(|kind| TypeDef {
+                module: file,
                 name: name.to_owned(),
                 doc: spec.doc.clone(),
                 kind,

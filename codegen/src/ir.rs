@@ -296,6 +296,9 @@ pub struct Operation {
     pub batch: Option<Batch>,
     pub bulk: Option<Bulk>,
     pub check: Option<ResponseCheck>,
+    /// Each listed item comes with the service's `result` and `reason` (decoded by the
+    /// runtime's `bulk::ItemResult`).
+    pub item_results: bool,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     pub errors: Vec<ErrorDoc>,

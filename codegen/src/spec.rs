@@ -180,6 +180,10 @@ pub struct OperationSpec {
     /// A bulk method over many values of this path parameter.
     pub bulk: Option<String>,
     pub check: Option<ResponseCheck>,
+    /// The response lists one result per item: the service's `result` (true, false or
+    /// `"success"`) and `reason` beside each item's fields.
+    #[serde(default)]
+    pub item_results: bool,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     #[serde(default)]

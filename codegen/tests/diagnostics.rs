@@ -562,7 +562,7 @@ fn parse_errors_of_several_files_are_reported_together() {
             source("spec/b.yaml", &missing)
         ]),
         "\
-error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `rate_limit_per_sec`, `retry_safe`, `errors`
+error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `item_results`, `rate_limit_per_sec`, `retry_safe`, `errors`
 error: spec/b.yaml:3:5: operations.get_room: missing field `source`"
     );
 }
@@ -785,5 +785,18 @@ types:
         diagnostics_of(&[common(), source("spec/types.yaml", text)]),
         "error: spec/types.yaml: the file name `types` must be a snake_case module name other \
          than `types`, `operations` and `validate`"
+    );
+}
+
+#[test]
+fn item_results_on_a_response_that_is_not_a_list_of_structs() {
+    let text = GET_ROOM.replace(
+        "    retry_safe: true\n",
+        "    retry_safe: true\n    item_results: true\n",
+    );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        "spec/broken.yaml:15:5",
+        &["item_results", "result", "reason"],
     );
 }

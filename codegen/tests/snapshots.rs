@@ -84,6 +84,7 @@ fixture_snapshots! {
     page_number_pagination: ["operations.rs"],
     batch: ["operations.rs"],
     bulk: ["operations.rs"],
+    item_results: ["operations.rs"],
     rule_max_chars: ["types.rs", "validate.rs"],
     rule_min_chars: ["types.rs", "validate.rs"],
     rule_forbid_chars: ["types.rs", "validate.rs"],

@@ -2,26 +2,45 @@
 //! through a list path parameter (chunked), `*_bulk` runs the operation once per value.
 
 use super::docs::doc_attrs;
-use super::method::response_types;
+use super::method::{list_item_type, response_types};
 use super::signature::borrowed_param;
 use super::{ident, rust_type};
-use crate::ir::{Batch, Bulk, Operation, Ty};
+use crate::ir::{Batch, Bulk, Operation};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
-/// `*_batched`: any number of keys through a list path parameter, one answer per key.
-pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &Ty) -> TokenStream {
+/// `*_batched`: any number of keys through a list path parameter, chunked by its
+/// `max_items`, the other path parameters fixed; one answer per key, in the order given.
+pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &TokenStream) -> TokenStream {
     let param = &op.path_params[batch.param];
     let Some(key) = param.ty.list_item() else {
         return TokenStream::new();
     };
-    let (key, item) = (rust_type(key), rust_type(item));
+    let key = rust_type(key);
     let (name, base, arg, field) = (
         ident(&format!("{}_batched", op.id)),
         ident(&op.id),
         ident(&param.name),
         ident(&batch.key),
     );
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for (index, p) in op.path_params.iter().enumerate() {
+        if index == batch.param {
+            params.push(quote!(#arg: &[#key]));
+            args.push(quote!(&chunk));
+        } else {
+            params.push(borrowed_param(p));
+            let fixed = ident(&p.name);
+            args.push(quote!(#fixed));
+        }
+    }
+    // A per-item result keeps the item's own fields (and so its key) in `item`.
+    let key_of = if op.item_results {
+        quote!(&item.item.#field)
+    } else {
+        quote!(&item.#field)
+    };
     let chunk = Literal::usize_unsuffixed(batch.chunk as usize);
     let none_found = match &batch.none_found {
         Some(code) => quote!(Some(#code)),
@@ -34,10 +53,10 @@ pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &Ty) -> TokenStr
     ));
     quote! {
         #doc
-        pub async fn #name(&self, #arg: &[#key], options: &crate::bulk::BulkOptions) -> Result<Vec<crate::bulk::Lookup<#key, #item>>, crate::Error> {
-            let spec = crate::bulk::BatchSpec { chunk_size: #chunk, key_of: |item: &#item| &item.#field, none_found: #none_found };
+        pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Result<Vec<crate::bulk::Lookup<#key, #item>>, crate::Error> {
+            let spec = crate::bulk::BatchSpec { chunk_size: #chunk, key_of: |item: &#item| #key_of, none_found: #none_found };
             crate::bulk::lookup(#arg, spec, options, |chunk| async move {
-                self.#base(&chunk).await.map(crate::Response::into_data)
+                self.#base(#(#args),*).await.map(crate::Response::into_data)
             })
             .await
         }
@@ -66,10 +85,9 @@ pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> T
             args.push(quote!(#fixed));
         }
     }
-    let (result, call) = match (query, op.response.list_item(), &op.pagination) {
+    let (result, call) = match (query, list_item_type(op), &op.pagination) {
         (Some(query), Some(item), Some(_)) => {
             let stream = ident(&format!("{}_stream", op.id));
-            let item = rust_type(item);
             (
                 quote!(Vec<#item>),
                 quote!(futures_util::TryStreamExt::try_collect(self.#stream(#(#args,)* #query::default())).await),

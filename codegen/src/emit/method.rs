@@ -5,7 +5,7 @@ use super::docs::{doc_attrs, field_doc};
 use super::signature::{borrowed_param, query_struct_name};
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Operation, Pagination, ResponseCheck, Segment, Ty, screaming_case};
+use crate::ir::{Ir, Operation, Pagination, ResponseCheck, Segment, screaming_case};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -48,28 +48,37 @@ fn method_params(op: &Operation) -> Vec<TokenStream> {
     params
 }
 
+/// The Rust type of one listed item of the response: the spec's item type, wrapped in the
+/// runtime's `ItemResult` when the service answers per item.
+pub fn list_item_type(op: &Operation) -> Option<TokenStream> {
+    let item = rust_type(op.response.list_item()?);
+    Some(if op.item_results {
+        quote!(crate::bulk::ItemResult<#item>)
+    } else {
+        item
+    })
+}
+
 /// (type decoded from `data`, type returned in the response, the method's last expression).
 pub fn response_types(op: &Operation) -> (TokenStream, TokenStream, TokenStream) {
-    match (&op.response, op.check) {
-        // The service may send a lone object where a list is documented.
-        (Ty::List(item), _) => {
-            let item = rust_type(item);
-            (
-                quote!(crate::response::OneOrMany<#item>),
-                quote!(Vec<#item>),
-                quote!(Ok(response.map(crate::response::OneOrMany::into_vec))),
-            )
-        }
-        (ty, Some(ResponseCheck::AppliedFlags)) => {
-            let ty = rust_type(ty);
+    match (list_item_type(op), op.check) {
+        // The service may send a lone object where a list is documented (and answers one
+        // item of a list path parameter with an object, several with an array).
+        (Some(item), _) => (
+            quote!(crate::response::OneOrMany<#item>),
+            quote!(Vec<#item>),
+            quote!(Ok(response.map(crate::response::OneOrMany::into_vec))),
+        ),
+        (None, Some(ResponseCheck::AppliedFlags)) => {
+            let ty = rust_type(&op.response);
             (
                 ty.clone(),
                 ty,
                 quote!(crate::response::ensure_applied(op, response)),
             )
         }
-        (ty, None) => {
-            let ty = rust_type(ty);
+        (None, None) => {
+            let ty = rust_type(&op.response);
             (ty.clone(), ty, quote!(Ok(response)))
         }
     }

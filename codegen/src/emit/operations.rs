@@ -6,7 +6,7 @@ use super::batch::{emit_batched_method, emit_bulk_method};
 use super::docs::inner_doc_attrs;
 use super::ident;
 use super::meta::emit_meta;
-use super::method::emit_method;
+use super::method::{emit_method, list_item_type};
 use super::pagination::emit_paged_methods;
 use super::query::emit_query_struct;
 use super::signature::query_struct_name;
@@ -73,12 +73,12 @@ pub fn emit_api_operations(ir: &Ir, modules: &[usize]) -> TokenStream {
 /// Page, stream, batched and bulk methods built on the operation's plain method.
 fn emit_derived_methods(op: &Operation) -> TokenStream {
     let query = (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op)));
-    let item = op.response.list_item();
-    let paged = match (&query, item, &op.pagination) {
+    let item = list_item_type(op);
+    let paged = match (&query, &item, &op.pagination) {
         (Some(query), Some(item), Some(_)) => emit_paged_methods(op, query, item),
         _ => TokenStream::new(),
     };
-    let batched = match (&op.batch, item) {
+    let batched = match (&op.batch, &item) {
         (Some(batch), Some(item)) => emit_batched_method(op, batch, item),
         _ => TokenStream::new(),
     };

@@ -3,8 +3,8 @@
 //! the spec.
 
 use super::docs::doc_attrs;
+use super::ident;
 use super::signature::borrowed_param;
-use super::{ident, rust_type};
 use crate::ir::{Operation, Pagination, Ty, screaming_case};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
@@ -80,13 +80,12 @@ fn page_number_query(
 }
 
 /// The `*_page` and `*_stream` methods of a paginated operation.
-pub fn emit_paged_methods(op: &Operation, query: &Ident, item: &Ty) -> TokenStream {
+pub fn emit_paged_methods(op: &Operation, query: &Ident, item: &TokenStream) -> TokenStream {
     let (base, page, stream) = (
         ident(&op.id),
         ident(&format!("{}_page", op.id)),
         ident(&format!("{}_stream", op.id)),
     );
-    let item = rust_type(item);
     let params: Vec<TokenStream> = op.path_params.iter().map(borrowed_param).collect();
     let args: Vec<_> = op.path_params.iter().map(|p| ident(&p.name)).collect();
     let owned: Vec<TokenStream> = op

@@ -76,6 +76,7 @@ impl<'a> Resolver<'a> {
         let batch = self.resolve_batch(file, id, op, &parts);
         let bulk = self.resolve_bulk(file, id, op, &parts);
         let check = self.resolve_check(file, id, op);
+        self.check_item_results(file, id, op, &parts.response);
         Some(Operation {
             module: file,
             id: id.to_owned(),
@@ -92,6 +93,7 @@ impl<'a> Resolver<'a> {
             batch: batch?,
             bulk: bulk?,
             check: check?,
+            item_results: op.item_results,
             rate_limit_per_sec: op.rate_limit_per_sec,
             retry_safe: op.retry_safe,
             errors,
@@ -469,6 +471,26 @@ impl<'a> Resolver<'a> {
             return None;
         };
         Some(Some(Bulk { param }))
+    }
+
+    /// `item_results`: the response lists a struct whose fields leave `result` and `reason` to
+    /// the runtime's per-item wrapper.
+    fn check_item_results(&mut self, file: usize, id: &str, op: &OperationSpec, response: &Ty) {
+        if !op.item_results {
+            return;
+        }
+        let fields = match response.list_item() {
+            Some(Ty::Named(item)) => self.struct_fields(&item.name),
+            _ => None,
+        };
+        let fits = fields.is_some_and(|f| f.get("result").is_none() && f.get("reason").is_none());
+        if !fits {
+            self.report(
+                file,
+                &["operations", id, "item_results"],
+                "`item_results` needs a response listing a struct without `result` and `reason` fields (the runtime decodes those)",
+            );
+        }
     }
 
     /// `check: applied_flags`: the response is an applied-flags struct whose every flag

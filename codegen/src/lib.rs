@@ -1,19 +1,19 @@
 //! Code generator for the `agora-chat` client and the emulator's server skeleton.
 //!
-//! `spec/*.yaml` -> [`spec`] (serde model) -> [`check`] (every problem, with file and line)
-//! -> [`ir`] (resolved names and types) -> [`emit`] (tokens per construct) -> [`format`](mod@format)
-//! (prettyplease plus the `@generated` header) -> [`GeneratedFile`]s.
+//! `spec/*.yaml` -> [`spec`] (serde model) -> [`resolve`] (one pass: every problem, with file
+//! and line, or the closed [`ir`]) -> [`emit`] (tokens per construct) ->
+//! [`format`](mod@format) (prettyplease plus the `@generated` header) -> [`GeneratedFile`]s.
 //!
 //! Output is deterministic: it follows the order of the spec files (sorted by name) and of the
 //! entries inside them.
 
-pub mod check;
 pub mod diagnostic;
 pub mod emit;
 pub mod format;
 pub mod ir;
 pub mod load;
 pub mod locate;
+pub mod resolve;
 pub mod spec;
 
 use std::path::Path;
@@ -28,7 +28,7 @@ pub struct GeneratedFile {
     pub contents: String,
 }
 
-/// Generates the client's code from spec sources: parse, check, lower, emit, format.
+/// Generates the client's code from spec sources: parse, resolve, emit, format.
 pub fn generate(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
     generate_with(sources, emit::emit)
 }
@@ -38,14 +38,13 @@ pub fn generate_server(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Dia
     generate_with(sources, emit::emit_server)
 }
 
-// Both sides share parse, check, lower and format; only the emitters differ.
+// Both sides share parse, resolve and format; only the emitters differ.
 fn generate_with(
     sources: &[SpecSource],
     emit: fn(&ir::Ir) -> Vec<(String, proc_macro2::TokenStream)>,
 ) -> Result<Vec<GeneratedFile>, Diagnostics> {
     let files = load::parse_all(sources)?;
-    check::check(&files)?;
-    let ir = ir::lower(&files);
+    let ir = resolve::resolve(&files)?;
     let names: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
     emit(&ir)
         .into_iter()

@@ -181,12 +181,16 @@ pub struct OperationSpec {
     pub params: OrderedMap<FieldSpec>,
     pub body: Option<String>,
     pub response: String,
-    pub pagination: Option<PaginationStyle>,
+    pub pagination: Option<PaginationSpec>,
     /// Lookups of any number of keys through a list path parameter.
     pub batch: Option<BatchSpec>,
     /// A bulk method over many values of this path parameter.
     pub bulk: Option<String>,
     pub check: Option<ResponseCheck>,
+    /// The response lists one result per item: the service's `result` (true, false or
+    /// `"success"`) and `reason` beside each item's fields.
+    #[serde(default)]
+    pub item_results: bool,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     /// The error code with which a retry sees that an earlier attempt of the same call
@@ -220,12 +224,25 @@ pub enum HttpMethod {
     Delete,
 }
 
+/// How an operation pages, and the names of the query parameters it pages by.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaginationSpec {
+    pub style: PaginationStyle,
+    /// The page size parameter (optional `u32` with a `max`: the largest page).
+    pub size: String,
+    /// `cursor` style: the cursor parameter (optional string).
+    pub cursor: Option<String>,
+    /// `page_number` style: the page number parameter (optional `u32`, from 1).
+    pub number: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaginationStyle {
-    /// `limit` + `cursor`; the next cursor comes beside `data`.
+    /// A page size and a cursor; the next cursor comes beside `data`.
     Cursor,
-    /// `pagenum` + `pagesize`; a short page is the last.
+    /// A page number and a page size; a short page is the last.
     PageNumber,
 }
 

@@ -383,6 +383,42 @@ operations:
 }
 
 #[test]
+fn success_flag_and_tolerant_on_a_type_that_is_not_a_struct() {
+    let text = "\
+types:
+  RoomId:
+    doc: A room id.
+    newtype: string
+    tolerant: true
+";
+    assert_one_diagnostic_at(
+        &diagnostics(text),
+        "spec/broken.yaml:2:3",
+        &["success_flag", "tolerant", "structs only"],
+    );
+}
+
+#[test]
+fn success_flag_beside_applied_flags() {
+    let text = "\
+types:
+  Applied:
+    doc: The result.
+    applied_flags: true
+    success_flag: done
+    struct:
+      done:
+        type: bool
+        doc: Whether it was done.
+";
+    assert_one_diagnostic_at(
+        &diagnostics(text),
+        "spec/broken.yaml:5:5",
+        &["success_flag", "applied_flags", "exclude"],
+    );
+}
+
+#[test]
 fn retry_observes_done_names_an_error_code_and_success_flag_a_required_bool() {
     let text = "\
 types:
@@ -407,11 +443,12 @@ operations:
     retry_safe: true
     retry_observes_done: no_such_code
 ";
+    // Types resolve before operations, so the type's problem comes first.
     assert_eq!(
         diagnostics(text),
-        "error: spec/broken.yaml:21:5: `retry_observes_done: no_such_code` is not a variant of \
-         the error code enum\n\
-         error: spec/broken.yaml:4:5: `success_flag: id` must name a required bool field"
+        "error: spec/broken.yaml:4:5: `success_flag: id` must name a required bool field\n\
+         error: spec/broken.yaml:21:5: `retry_observes_done: no_such_code` is not a variant of \
+         the error code enum"
     );
 }
 
@@ -480,7 +517,7 @@ operations:
         max: 100
         doc: Page size.
     response: \"[json]\"
-    pagination: cursor
+    pagination: { style: cursor, size: limit, cursor: cursor }
     rate_limit_per_sec: 10
     retry_safe: true
 ";
@@ -489,7 +526,10 @@ operations:
         "error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter \
          `cursor: string`"
     );
-    let page_number = text.replace("pagination: cursor", "pagination: page_number");
+    let page_number = text.replace(
+        "pagination: { style: cursor, size: limit, cursor: cursor }",
+        "pagination: { style: page_number, number: pagenum, size: pagesize }",
+    );
     assert_eq!(
         diagnostics(&page_number),
         "error: spec/broken.yaml:14:5: this pagination style needs the optional query parameter `pagenum: u32`\n\
@@ -555,7 +595,7 @@ operations:
     method: GET
     path: /rooms/{room_id}
     response: Room
-    pagination: cursor
+    pagination: { style: cursor, size: limit, cursor: cursor }
     rate_limit_per_sec: 0
     retry_safe: true
     errors:
@@ -564,20 +604,20 @@ operations:
     assert_eq!(
         diagnostics_of(&[
             common(),
-            source("spec/operations.yaml", operations),
-            source("spec/types.yaml", types),
+            source("spec/room_operations.yaml", operations),
+            source("spec/room_types.yaml", types),
         ]),
         "\
-error: spec/types.yaml:5:7: unknown type `User`
-error: spec/types.yaml:8:7: `min_chars`, `max_chars`, `forbid_chars` and `format` apply to strings only
-error: spec/types.yaml:15:5: `Color` has no variants
-error: spec/operations.yaml:6:5: path parameter `{room_id}` is not declared in `params` with `in: path`
-error: spec/operations.yaml:9:5: `rate_limit_per_sec` must be at least 1
-error: spec/operations.yaml:11:5: errors[0]: status 200 is not an error status
-error: spec/operations.yaml:11:5: errors[0]: `gone` is not a variant of the error code enum
-error: spec/operations.yaml:8:5: this pagination style needs the optional query parameter `limit: u32` with a `max`
-error: spec/operations.yaml:8:5: this pagination style needs the optional query parameter `cursor: string`
-error: spec/operations.yaml:8:5: a paginated operation must respond with a list"
+error: spec/room_types.yaml:5:7: unknown type `User`
+error: spec/room_types.yaml:8:7: `min_chars`, `max_chars`, `forbid_chars` and `format` apply to strings only
+error: spec/room_types.yaml:15:5: `Color` has no variants
+error: spec/room_operations.yaml:6:5: path parameter `{room_id}` is not declared in `params` with `in: path`
+error: spec/room_operations.yaml:9:5: `rate_limit_per_sec` must be at least 1
+error: spec/room_operations.yaml:11:5: errors[0]: status 200 is not an error status
+error: spec/room_operations.yaml:11:5: errors[0]: `gone` is not a variant of the error code enum
+error: spec/room_operations.yaml:8:5: this pagination style needs the optional query parameter `limit: u32` with a `max`
+error: spec/room_operations.yaml:8:5: this pagination style needs the optional query parameter `cursor: string`
+error: spec/room_operations.yaml:8:5: a paginated operation must respond with a list"
     );
 }
 
@@ -592,7 +632,7 @@ fn parse_errors_of_several_files_are_reported_together() {
             source("spec/b.yaml", &missing)
         ]),
         "\
-error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
+error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `item_results`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
 error: spec/b.yaml:3:5: operations.get_room: missing field `source`"
     );
 }
@@ -764,5 +804,69 @@ fn an_operation_error_whose_status_differs_from_the_error_table() {
         &diagnostics(&text),
         "spec/broken.yaml:15:5",
         &["errors[0]", "410", "404", "not_found"],
+    );
+}
+
+#[test]
+fn a_cursor_pagination_without_the_name_of_its_cursor() {
+    let text = "\
+operations:
+  list_rooms:
+    doc: List rooms.
+    source: List rooms
+    method: GET
+    path: /rooms
+    response: \"[json]\"
+    pagination: { style: cursor, size: limit, number: page }
+    rate_limit_per_sec: 10
+    retry_safe: true
+";
+    assert_eq!(
+        diagnostics(text),
+        "error: spec/broken.yaml:8:5: `number` does not apply to this pagination style\n\
+         error: spec/broken.yaml:8:5: this pagination style needs `cursor`: the name of its query parameter"
+    );
+}
+
+#[test]
+fn a_bulk_over_a_list_parameter() {
+    let text = GET_ROOM
+        .replace("type: string", "type: \"[string]\"\n        join: \",\"")
+        .replace(
+            "    retry_safe: true\n",
+            "    retry_safe: true\n    bulk: room_id\n",
+        );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        "spec/broken.yaml:16:5",
+        &["bulk: room_id", "one string"],
+    );
+}
+
+#[test]
+fn a_spec_file_named_like_an_api_wide_module() {
+    let text = "\
+types:
+  Room:
+    doc: A room.
+    newtype: string
+";
+    assert_eq!(
+        diagnostics_of(&[common(), source("spec/types.yaml", text)]),
+        "error: spec/types.yaml: the file name `types` must be a snake_case module name other \
+         than `types`, `operations` and `validate`"
+    );
+}
+
+#[test]
+fn item_results_on_a_response_that_is_not_a_list_of_structs() {
+    let text = GET_ROOM.replace(
+        "    retry_safe: true\n",
+        "    retry_safe: true\n    item_results: true\n",
+    );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        "spec/broken.yaml:15:5",
+        &["item_results", "result", "reason"],
     );
 }

@@ -37,8 +37,20 @@ fn generating_twice_gives_identical_output() {
 #[test]
 fn the_generated_files_come_in_a_fixed_order() {
     assert_eq!(paths(&generate_real_spec()), GENERATED_FILES);
-    // Also for a spec without operations: the same files, in the same order.
-    assert_eq!(paths(&generate_fixture("newtype")), GENERATED_FILES);
+    // A spec file without operations has no `operations.rs` in its module; the API-wide files
+    // are always there.
+    assert_eq!(
+        paths(&generate_fixture("newtype")),
+        [
+            "mod.rs",
+            "types.rs",
+            "operations.rs",
+            "common/mod.rs",
+            "common/types.rs",
+            "newtype/mod.rs",
+            "newtype/types.rs",
+        ]
+    );
 }
 
 #[test]
@@ -87,12 +99,13 @@ operations:
     retry_safe: false
 ";
     let files = generate_with_common("spec/order.yaml", text).expect("the spec generates");
-    let types = file(&files, "types.rs");
+    let types = file(&files, "order/types.rs");
     let zebra = types.find("pub struct Zebra").expect("Zebra is emitted");
     let apple = types.find("pub struct Apple").expect("Apple is emitted");
     assert!(zebra < apple, "types are not in spec order");
-    // The common header comes first, as its file is given first.
-    assert!(types.find("pub struct Meta").expect("Meta is emitted") < zebra);
+    // The common module comes first, as its file is given first.
+    let modules = file(&files, "mod.rs");
+    assert!(modules.find("pub mod common;") < modules.find("pub mod order;"));
     assert!(
         file(&files, "operations.rs")
             .contains("pub const OPERATIONS: &[&OperationMeta] = &[&ZAP, &ADD];"),
@@ -114,12 +127,13 @@ fn a_doc_edit_in_the_spec_changes_the_generated_code() {
     );
     let edited = generate(&sources).expect("the edited spec generates");
     let original = generate_real_spec();
-    assert_ne!(
-        file(&edited, "operations.rs"),
-        file(&original, "operations.rs")
+    let operations = "chatrooms/operations.rs";
+    assert_ne!(file(&edited, operations), file(&original, operations));
+    assert!(file(&edited, operations).contains("/// Delete a chatroom for good."));
+    assert_eq!(
+        file(&edited, "chatrooms/types.rs"),
+        file(&original, "chatrooms/types.rs")
     );
-    assert!(file(&edited, "operations.rs").contains("/// Delete a chatroom for good."));
-    assert_eq!(file(&edited, "types.rs"), file(&original, "types.rs"));
 }
 
 /// The header every generated file starts with, naming the spec files it comes from.
@@ -190,9 +204,9 @@ fn a_validate_impl_without_rules_uses_its_checker() {
     let empty_check = "fncheck(&self,checker:&mutcrate::validate::Checker){}";
     // `UpdateRoom` is a body without rules; `ListRoomsQuery` a query without rules.
     let body = generate_fixture("applied_flags");
-    assert!(!squeezed(file(&body, "validate.rs")).contains(empty_check));
+    assert!(!squeezed(file(&body, "applied_flags/validate.rs")).contains(empty_check));
     let query = generate_fixture("cursor_pagination");
-    assert!(!squeezed(file(&query, "operations.rs")).contains(empty_check));
+    assert!(!squeezed(file(&query, "cursor_pagination/operations.rs")).contains(empty_check));
 }
 
 #[test]
@@ -200,5 +214,5 @@ fn an_operation_with_nothing_to_validate_has_no_mutable_checker() {
     // `get_room` has one path parameter without rules, no query and no body.
     let files = generate_fixture("operation");
     let unused_mut = "letmutchecker=crate::validate::Checker::default();checker.finish()";
-    assert!(!squeezed(file(&files, "operations.rs")).contains(unused_mut));
+    assert!(!squeezed(file(&files, "operation/operations.rs")).contains(unused_mut));
 }

@@ -38,7 +38,7 @@ fn two_path_parameters_one_a_list() {
     assert!(code.contains(users), "{api}");
     // Both reach the trait method, checked by the spec's rules first.
     assert!(
-        code.contains("api.remove_members(room_id,usernames)"),
+        code.contains("api.remove_room_users(room_id,usernames)"),
         "{api}"
     );
     assert!(code.contains(r#"checker.items("usernames",value.len(),Some(1u32),Some(100u32));"#));

@@ -12,57 +12,45 @@ mod common;
 
 use common::{GENERATED_FILES, file, fixtures_dir, generate_fixture, generate_real_spec};
 
-/// Items that come from `common.yaml`; they are left out of the fixtures' snapshots so that
-/// each one shows its construct only (the `common` snapshot shows them).
-const COMMON_ITEMS: [&str; 5] = ["Meta", "ErrorBody", "ErrorCode", "Envelope", "ERROR_CODES"];
-
 fn assert_named_snapshot(name: &str, contents: &str) {
     insta::with_settings!({ prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!(name, contents);
     });
 }
 
-/// Snapshots the files `paths` generated from fixture `name`, as `<name>__<file stem>`.
+/// Snapshots the files `paths` of fixture `name`'s own module (`<name>/<path>`), as
+/// `<name>__<file stem>`. The items of `common.yaml` live in their own module and the
+/// API-wide files, so each snapshot shows its construct only (the `common` snapshots show
+/// the rest).
 fn snapshot_fixture(name: &str, paths: &[&str]) {
     let files = generate_fixture(name);
     for path in paths {
-        let contents = without_common_items(file(&files, path));
+        let contents = file(&files, &format!("{name}/{path}"));
+        assert_reprints_unchanged(contents);
         let stem = path.trim_end_matches(".rs");
-        assert_named_snapshot(&format!("{name}__{stem}"), &contents);
+        assert_named_snapshot(&format!("{name}__{stem}"), contents);
     }
 }
 
-/// The generated file without the items of `common.yaml`, formatted exactly as generated.
-fn without_common_items(contents: &str) -> String {
-    let (header, code) = contents
+/// Re-printing must not change the code, so the snapshot shows exactly what prettyplease made.
+fn assert_reprints_unchanged(contents: &str) {
+    let (_header, code) = contents
         .split_once("\n\n")
         .expect("a generated file starts with its header and a blank line");
-    let mut parsed = syn::parse_file(code).expect("generated code parses");
-    // Re-printing must not change the code, so the snapshot shows the generated text itself.
+    let parsed = syn::parse_file(code).expect("generated code parses");
     assert_eq!(
         prettyplease::unparse(&parsed),
         code,
         "re-printing changed the code"
     );
-    parsed.items.retain(|item| !is_common_item(item));
-    format!("{header}\n\n{}", prettyplease::unparse(&parsed))
 }
 
-fn is_common_item(item: &syn::Item) -> bool {
-    let ident = match item {
-        syn::Item::Struct(item) => &item.ident,
-        syn::Item::Enum(item) => &item.ident,
-        syn::Item::Const(item) => &item.ident,
-        syn::Item::Impl(item) => match &*item.self_ty {
-            syn::Type::Path(path) => match path.path.segments.last() {
-                Some(segment) => &segment.ident,
-                None => return false,
-            },
-            _ => return false,
-        },
-        _ => return false,
-    };
-    COMMON_ITEMS.iter().any(|name| ident == name)
+/// `chatrooms/types.rs` -> `chatrooms__types`.
+fn snapshot_name(prefix: &str, path: &str) -> String {
+    format!(
+        "{prefix}__{}",
+        path.trim_end_matches(".rs").replace('/', "__")
+    )
 }
 
 /// One test per fixture, and the list of all of them (checked against `tests/fixtures`).
@@ -97,6 +85,7 @@ fixture_snapshots! {
     page_number_pagination: ["operations.rs"],
     batch: ["operations.rs"],
     bulk: ["operations.rs"],
+    item_results: ["operations.rs"],
     rule_max_chars: ["types.rs", "validate.rs"],
     rule_min_chars: ["types.rs", "validate.rs"],
     rule_forbid_chars: ["types.rs", "validate.rs"],
@@ -107,14 +96,17 @@ fixture_snapshots! {
     rule_items: ["types.rs", "validate.rs"],
 }
 
-/// The common header alone: the envelope, the error body and the module file.
+/// The common header alone: the module files, the API-wide files (with the envelope) and the
+/// `common` module (the error body and the error table).
 #[test]
 fn common() {
     let files = agora_chat_codegen::generate(&[common::common()])
         .unwrap_or_else(|diagnostics| panic!("common.yaml does not generate:\n{diagnostics}"));
-    for path in ["mod.rs", "types.rs"] {
-        let stem = path.trim_end_matches(".rs");
-        assert_named_snapshot(&format!("common__{stem}"), file(&files, path));
+    for generated in &files {
+        assert_named_snapshot(
+            &snapshot_name("common", &generated.path),
+            &generated.contents,
+        );
     }
 }
 
@@ -140,7 +132,9 @@ fn real_spec() {
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, GENERATED_FILES);
     for generated in &files {
-        let stem = generated.path.trim_end_matches(".rs");
-        assert_named_snapshot(&format!("real_spec__{stem}"), &generated.contents);
+        assert_named_snapshot(
+            &snapshot_name("real_spec", &generated.path),
+            &generated.contents,
+        );
     }
 }

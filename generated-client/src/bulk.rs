@@ -3,7 +3,6 @@
 //! limiter paces the calls, so bulk work runs at the quota.
 
 use crate::error::Error;
-use crate::types::ErrorCode;
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -117,14 +116,87 @@ impl<K, T> Lookup<K, T> {
     }
 }
 
+/// One item's answer in a batch response: the service's `result` flag and `reason` beside the
+/// item's own fields, e.g. `{"result": false, "reason": "user: u1 doesn't exist", "user": "u1"}`.
+/// `result` arrives as a bool or as the string `"success"`; both are decoded here, once for
+/// every operation that answers per item.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ItemResult<T> {
+    /// Whether the service applied the request to this item.
+    #[serde(rename = "result", deserialize_with = "item_flag::deserialize")]
+    pub ok: bool,
+    /// Why not, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The item's own fields (e.g. the user it is about).
+    #[serde(flatten)]
+    pub item: T,
+}
+
+impl<T> ItemResult<T> {
+    /// The item when it was applied, or the reason it was not.
+    pub fn into_result(self) -> Result<T, ItemFailure<T>> {
+        if self.ok {
+            Ok(self.item)
+        } else {
+            Err(ItemFailure {
+                reason: self.reason,
+                item: self.item,
+            })
+        }
+    }
+}
+
+/// An item the service did not apply a batch request to, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFailure<T> {
+    pub reason: Option<String>,
+    pub item: T,
+}
+
+/// `result`: `true`/`false`, or a string where `"success"` (and `"true"`) mean applied.
+mod item_flag {
+    use serde::de::{Deserializer, Error, Visitor};
+    use std::fmt;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(Flag)
+    }
+
+    struct Flag;
+
+    impl Visitor<'_> for Flag {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a bool or a string such as \"success\"")
+        }
+
+        fn visit_bool<E: Error>(self, value: bool) -> Result<bool, E> {
+            Ok(value)
+        }
+
+        fn visit_str<E: Error>(self, value: &str) -> Result<bool, E> {
+            Ok(matches!(value, "success" | "true"))
+        }
+    }
+}
+
 /// How a batched lookup splits and matches its keys.
 #[derive(Debug, Clone)]
 pub struct BatchSpec<K, T> {
     pub chunk_size: usize,
     /// The key an item answers for.
     pub key_of: fn(&T) -> &K,
-    /// The error code the service answers when no key of a chunk exists.
-    pub none_found: Option<ErrorCode>,
+    /// The error code (as on the wire) the service answers when no key of a chunk exists.
+    /// A wire value rather than the generated enum, so the runtime does not depend on which
+    /// enum a spec names its error codes with.
+    pub none_found: Option<&'static str>,
+}
+
+/// Whether `err` is the service's answer with error code `code`.
+fn is_code(err: &Error, code: Option<&str>) -> bool {
+    code.is_some_and(|code| err.code().is_some_and(|c| c.as_str() == code))
 }
 
 /// Looks up any number of keys: de-duplicated, split into chunks, fetched with bounded
@@ -150,12 +222,12 @@ where
         .chunks(spec.chunk_size.max(1))
         .map(<[K]>::to_vec)
         .collect();
-    let none_found = spec.none_found.as_ref();
+    let none_found = spec.none_found;
     let fetched: Vec<Vec<T>> = futures_util::stream::iter(chunks.into_iter().map(|chunk| {
         let call = fetch(chunk);
         async move {
             match call.await {
-                Err(err) if none_found.is_some() && err.code() == none_found => Ok(Vec::new()),
+                Err(err) if is_code(&err, none_found) => Ok(Vec::new()),
                 other => other,
             }
         }
@@ -240,5 +312,34 @@ mod tests {
                 total: 10
             })
         );
+    }
+}
+
+#[cfg(test)]
+mod item_result_tests {
+    use super::ItemResult;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct User {
+        user: String,
+    }
+
+    fn decode(json: &str) -> ItemResult<User> {
+        match serde_json::from_str(json) {
+            Ok(result) => result,
+            Err(err) => panic!("{json}: {err}"),
+        }
+    }
+
+    #[test]
+    fn decodes_bool_and_string_results_with_reasons() {
+        let ok = decode(r#"{"result":true,"action":"remove_member","user":"u1"}"#);
+        assert!(ok.ok && ok.reason.is_none() && ok.item.user == "u1");
+        let success = decode(r#"{"result":"success","user":"u2"}"#);
+        assert!(success.ok);
+        let failed = decode(r#"{"result":false,"reason":"not a member","user":"u3"}"#);
+        let failure = failed.into_result().expect_err("result false is a failure");
+        assert_eq!(failure.reason.as_deref(), Some("not a member"));
+        assert_eq!(failure.item.user, "u3");
     }
 }

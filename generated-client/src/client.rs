@@ -87,13 +87,15 @@ enum Tokens {
     Client(ClientCredentials),
 }
 
-/// Builds a [`Client`]. Required: a base URL, the org and app names, and a token.
+/// Builds a [`Client`]. Required: a base URL, the app (its key, its org and app names, or its
+/// App ID), and a token.
 #[derive(Debug)]
 pub struct ClientBuilder {
     base_url: Option<String>,
     app_key: Option<String>,
     org_name: Option<String>,
     app_name: Option<String>,
+    app_id: Option<String>,
     tokens: Option<Tokens>,
     allow_http: bool,
     validate: bool,
@@ -115,6 +117,7 @@ impl Default for ClientBuilder {
             app_key: None,
             org_name: None,
             app_name: None,
+            app_id: None,
             tokens: None,
             allow_http: false,
             validate: true,
@@ -149,6 +152,14 @@ impl ClientBuilder {
 
     pub fn app_name(mut self, app_name: impl Into<String>) -> Self {
         self.app_name = Some(app_name.into());
+        self
+    }
+
+    /// The app's App ID, as an alternative to `app_key`: calls then go to the second
+    /// base-path form of the service, `{base_url}/app-id/{app_id}/...`, instead of
+    /// `{base_url}/{org_name}/{app_name}/...`.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
         self
     }
 
@@ -238,9 +249,9 @@ impl ClientBuilder {
         if let Some(timeout) = self.attempt_timeout {
             self.retry.attempt_timeout = timeout;
         }
-        let (org, app) = self.org_and_app()?;
+        let app_path = self.app_path()?;
         let base = parse_base_url(self.base_url.as_deref(), self.allow_http)?;
-        let api_root = api_root(&base, &org, &app)?;
+        let api_root = api_root(&base, &app_path)?;
         let http = match self.http {
             Some(http) => http,
             None => crate::transport::build_http(self.connect_timeout, self.allow_http)
@@ -276,6 +287,23 @@ impl ClientBuilder {
             }),
             retry_override: None,
         })
+    }
+
+    /// The two path segments that name the app: `[org_name, app_name]`, or
+    /// `["app-id", app_id]`.
+    fn app_path(&self) -> Result<[String; 2], ConfigError> {
+        match &self.app_id {
+            Some(_)
+                if self.app_key.is_some() || self.org_name.is_some() || self.app_name.is_some() =>
+            {
+                Err(ConfigError::ConflictingApp)
+            }
+            Some(app_id) => {
+                check_name("app_id", app_id)?;
+                Ok(["app-id".to_owned(), app_id.clone()])
+            }
+            None => self.org_and_app().map(|(org, app)| [org, app]),
+        }
     }
 
     fn org_and_app(&self) -> Result<(String, String), ConfigError> {
@@ -379,13 +407,14 @@ fn parse_base_url(url: Option<&str>, allow_http: bool) -> Result<reqwest::Url, C
     Ok(parsed)
 }
 
-fn api_root(base: &reqwest::Url, org: &str, app: &str) -> Result<reqwest::Url, ConfigError> {
+fn api_root(base: &reqwest::Url, app_path: &[String; 2]) -> Result<reqwest::Url, ConfigError> {
     let mut root = base.clone();
     let prefix = base.path().trim_end_matches('/');
+    let [first, second] = app_path;
     root.set_path(&format!(
         "{prefix}/{}/{}",
-        encode_segment(org),
-        encode_segment(app)
+        encode_segment(first),
+        encode_segment(second)
     ));
     Ok(root)
 }
@@ -402,9 +431,9 @@ pub enum ConfigError {
         "the base URL is plain http://; the service is HTTPS only (use `allow_http(true)` for a local server)"
     )]
     InsecureBaseUrl,
-    #[error("no app: set `app_key` (org#app) or both `org_name` and `app_name`")]
+    #[error("no app: set `app_key` (org#app), both `org_name` and `app_name`, or `app_id`")]
     MissingApp,
-    #[error("set either `app_key` or `org_name` + `app_name`, not both")]
+    #[error("set one of `app_key`, `org_name` + `app_name` and `app_id`, not both")]
     ConflictingApp,
     #[error("invalid app key: expected `org_name#app_name`")]
     InvalidAppKey,
@@ -453,6 +482,19 @@ mod tests {
             .build()
             .expect("valid config");
         assert_eq!(client.api_root(), "https://a41.chat.agora.io/org/a%2Fb");
+    }
+
+    #[test]
+    fn builds_the_api_root_from_an_app_id() {
+        let client = builder().app_id("abc123").build().expect("valid config");
+        assert_eq!(client.api_root(), "https://a41.chat.agora.io/app-id/abc123");
+        let both = builder().app_id("abc123").app_key("org#app").build();
+        assert!(matches!(both, Err(ConfigError::ConflictingApp)));
+        let empty = builder().app_id("").build();
+        assert!(matches!(
+            empty,
+            Err(ConfigError::InvalidName { which: "app_id" })
+        ));
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub mod validate;
 #[deny(missing_docs)]
 mod generated;
 
+// The generator's per-construct fixtures, compiled against this runtime by the test crate
+// `codegen/fixture-crate`, which builds this file with `--cfg agora_chat_fixtures`.
+#[cfg(agora_chat_fixtures)]
+#[rustfmt::skip]
+include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
+
 /// The README's Rust examples are compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

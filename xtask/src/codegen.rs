@@ -73,17 +73,50 @@ fn drift(root: &Path, out_dir: &'static str, files: &[GeneratedFile]) -> Result<
     Ok(drift)
 }
 
+/// Every file under `dir`, as paths relative to it (`chatrooms/types.rs`), sorted.
 fn existing_files(dir: &Path) -> Result<Vec<String>, String> {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(Vec::new());
-    };
     let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|err| format!("cannot list {}: {err}", dir.display()))?;
-        names.push(entry.file_name().to_string_lossy().into_owned());
-    }
+    collect_files(dir, "", &mut names)?;
     names.sort();
     Ok(names)
+}
+
+fn collect_files(dir: &Path, prefix: &str, names: &mut Vec<String>) -> Result<(), String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.map_err(|err| format!("cannot list {}: {err}", dir.display()))?;
+        let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if entry.path().is_dir() {
+            collect_files(&entry.path(), &format!("{name}/"), names)?;
+        } else {
+            names.push(name);
+        }
+    }
+    Ok(())
+}
+
+/// Writes one generated file, creating its module directory if needed.
+fn write_file(out: &Path, out_dir: &str, file: &GeneratedFile) -> Result<(), String> {
+    let path = out.join(&file.path);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+    }
+    fs::write(&path, &file.contents)
+        .map_err(|err| format!("cannot write {out_dir}/{}: {err}", file.path))
+}
+
+/// Removes a file that is no longer generated, and its directory once empty.
+fn remove_file(out: &Path, out_dir: &str, extra: &str) -> Result<(), String> {
+    let path = out.join(extra);
+    fs::remove_file(&path).map_err(|err| format!("cannot remove {out_dir}/{extra}: {err}"))?;
+    if let Some(parent) = path.parent().filter(|p| *p != out) {
+        // Fails, harmlessly, while the directory still holds files.
+        let _ = fs::remove_dir(parent);
+    }
+    Ok(())
 }
 
 /// `cargo xtask gen --check`
@@ -131,13 +164,11 @@ fn write_out(
     fs::create_dir_all(&out).map_err(|err| format!("cannot create {out_dir}: {err}"))?;
     for file in files {
         if drift.stale.contains(&file.path) || drift.missing.contains(&file.path) {
-            fs::write(out.join(&file.path), &file.contents)
-                .map_err(|err| format!("cannot write {out_dir}/{}: {err}", file.path))?;
+            write_file(&out, out_dir, file)?;
         }
     }
     for extra in &drift.extra {
-        fs::remove_file(out.join(extra))
-            .map_err(|err| format!("cannot remove {out_dir}/{extra}: {err}"))?;
+        remove_file(&out, out_dir, extra)?;
     }
     let changed = drift.stale.len() + drift.missing.len() + drift.extra.len();
     Ok(format!(

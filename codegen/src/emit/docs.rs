@@ -13,6 +13,15 @@ pub fn doc_attrs(text: &str) -> TokenStream {
     quote! { #( #[doc = #lines] )* }
 }
 
+/// `#![doc = "..."]` attributes, one per line: a file's own doc, printed as `//!` lines.
+pub fn inner_doc_attrs(text: &str) -> TokenStream {
+    let lines = text
+        .trim_end()
+        .lines()
+        .map(|line| format!(" {line}").trim_end().to_owned());
+    quote! { #( #![doc = #lines] )* }
+}
+
 /// A field's or parameter's doc, followed by its rules and the service's default.
 pub fn field_doc(field: &Field) -> String {
     let mut doc = field.doc.trim_end().to_owned();
@@ -54,13 +63,14 @@ pub fn describe_rules(rules: &Rules, ty: &Ty) -> Vec<String> {
         (None, Some(max)) => out.push(format!("at most {max} items")),
         (None, None) => {}
     }
-    match &rules.max_items_from {
-        // `i64::MAX` stands for "no default" (see `ir::lower_fields`).
-        Some((field, default)) if *default != i64::MAX => out.push(format!(
-            "at most `{field}` items (`{default}` when `{field}` is unset)"
-        )),
-        Some((field, _)) => out.push(format!("at most `{field}` items")),
-        None => {}
+    if let Some(bound) = &rules.max_items_from {
+        out.push(match bound.default {
+            Some(default) => format!(
+                "at most `{field}` items (`{default}` when `{field}` is unset)",
+                field = bound.name
+            ),
+            None => format!("at most `{}` items", bound.name),
+        });
     }
     if let (Some(items), Ty::List(item)) = (&rules.items, ty) {
         for rule in describe_rules(items, item) {

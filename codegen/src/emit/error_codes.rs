@@ -3,8 +3,7 @@
 //! the tests read one table instead of naming codes by hand.
 
 use super::ident;
-use crate::ir::{ErrorSemantics, Variant};
-use crate::spec::RetryClass;
+use crate::ir::{ErrorSemantics, RetryClass, Variant};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 

@@ -1,11 +1,16 @@
 //! Emitters: one short function per construct, composed per generated file.
 
+mod batch;
+mod constants;
 mod docs;
 mod error_codes;
-mod limits;
+mod meta;
+mod method;
 mod operations;
-mod paging;
+mod pagination;
+mod query;
 mod server;
+mod signature;
 mod types;
 mod validate;
 
@@ -13,14 +18,40 @@ use crate::ir::{IntTy, Ir, Ty};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-/// Emits every generated file as (path relative to the generated module, tokens).
+/// Emits every generated file as (path relative to the generated module, tokens): the
+/// API-wide `mod.rs`, `types.rs` and `operations.rs`, then for each spec file with content its
+/// module `<name>/` with `mod.rs` and those of `types.rs`, `validate.rs` and `operations.rs`
+/// it needs.
 pub fn emit(ir: &Ir) -> Vec<(String, TokenStream)> {
-    vec![
-        ("mod.rs".to_owned(), emit_mod(ir)),
-        ("types.rs".to_owned(), types::emit_types(ir)),
-        ("validate.rs".to_owned(), validate::emit_validate(ir)),
-        ("operations.rs".to_owned(), operations::emit_operations(ir)),
-    ]
+    let modules: Vec<ModuleFiles> = (0..ir.modules.len())
+        .map(|m| module_files(ir, m))
+        .filter(|files| !files.is_empty())
+        .collect();
+    let with_types: Vec<usize> = modules
+        .iter()
+        .filter(|f| f.types.is_some())
+        .map(|f| f.module)
+        .collect();
+    let with_operations: Vec<usize> = modules
+        .iter()
+        .filter(|f| f.operations.is_some())
+        .map(|f| f.module)
+        .collect();
+    let mut files = vec![
+        ("mod.rs".to_owned(), emit_mod(ir, &modules)),
+        (
+            "types.rs".to_owned(),
+            types::emit_api_types(ir, &with_types),
+        ),
+        (
+            "operations.rs".to_owned(),
+            operations::emit_api_operations(ir, &with_operations),
+        ),
+    ];
+    for module in modules {
+        files.extend(module.into_files(ir));
+    }
+    files
 }
 
 /// Emits the server skeleton's files (for the emulator crate) as (path, tokens).
@@ -28,16 +59,89 @@ pub fn emit_server(ir: &Ir) -> Vec<(String, TokenStream)> {
     server::emit_server(ir)
 }
 
-fn emit_mod(ir: &Ir) -> TokenStream {
-    let doc = docs::doc_attrs(&format!(
-        "Code generated from the spec of the {}.\n\n{}",
-        ir.title, ir.doc
+/// The files of one spec file's module; each is left out when it would be empty.
+struct ModuleFiles {
+    module: usize,
+    types: Option<TokenStream>,
+    validate: Option<TokenStream>,
+    operations: Option<TokenStream>,
+}
+
+fn module_files(ir: &Ir, module: usize) -> ModuleFiles {
+    let has_types = ir.types_of(module).next().is_some();
+    let has_operations = ir.operations_of(module).next().is_some();
+    ModuleFiles {
+        module,
+        types: has_types.then(|| types::emit_module_types(ir, module)),
+        validate: validate::emit_validate(ir, module),
+        operations: has_operations.then(|| operations::emit_module_operations(ir, module)),
+    }
+}
+
+impl ModuleFiles {
+    fn is_empty(&self) -> bool {
+        self.types.is_none() && self.validate.is_none() && self.operations.is_none()
+    }
+
+    fn into_files(self, ir: &Ir) -> Vec<(String, TokenStream)> {
+        let name = &ir.modules[self.module].name;
+        let doc = docs::inner_doc_attrs(&format!(
+            "The types and operations of `{}`.",
+            ir.modules[self.module].spec_file
+        ));
+        let declare = |file: &Option<TokenStream>, item: TokenStream| file.as_ref().map(|_| item);
+        let (types, validate, operations) = (
+            declare(
+                &self.types,
+                quote!(
+                    pub mod types;
+                ),
+            ),
+            declare(
+                &self.validate,
+                quote!(
+                    mod validate;
+                ),
+            ),
+            declare(
+                &self.operations,
+                quote!(
+                    pub mod operations;
+                ),
+            ),
+        );
+        let mut files = vec![(
+            format!("{name}/mod.rs"),
+            quote! {
+                #doc
+                #types
+                #validate
+                #operations
+            },
+        )];
+        for (file, tokens) in [
+            ("types.rs", self.types),
+            ("validate.rs", self.validate),
+            ("operations.rs", self.operations),
+        ] {
+            files.extend(tokens.map(|tokens| (format!("{name}/{file}"), tokens)));
+        }
+        files
+    }
+}
+
+fn emit_mod(ir: &Ir, modules: &[ModuleFiles]) -> TokenStream {
+    let doc = docs::inner_doc_attrs(&format!(
+        "Code generated from the spec of the {}.\n\n{}\n\nOne module per spec file; `types` and `operations` gather all of them.",
+        ir.title,
+        ir.doc.trim_end()
     ));
+    let names = modules.iter().map(|m| ident(&ir.modules[m.module].name));
     quote! {
         #doc
+        #(pub mod #names;)*
         pub mod operations;
         pub mod types;
-        mod validate;
     }
 }
 
@@ -52,8 +156,8 @@ pub(crate) fn rust_type(ty: &Ty) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::Int(int) => int_type(*int),
         Ty::Json => quote!(serde_json::Value),
-        Ty::Named(name) => {
-            let name = ident(name);
+        Ty::Newtype(named) | Ty::Named(named) => {
+            let name = ident(&named.name);
             quote!(#name)
         }
         Ty::List(item) => {

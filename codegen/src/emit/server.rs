@@ -11,10 +11,10 @@
 //! the emitter follows changes of the IR in one place.
 
 use super::docs::doc_attrs;
+use super::signature::query_struct_name;
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Operation, Ty, pascal_case, screaming_case};
-use crate::spec::{HttpMethod, PaginationStyle};
+use crate::ir::{Ir, Method, Operation, Pagination, Ty, screaming_case};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -35,7 +35,7 @@ pub fn emit_server(ir: &Ir) -> Vec<(String, TokenStream)> {
 struct ServerOp {
     id: String,
     doc: String,
-    method: HttpMethod,
+    method: Method,
     /// The full path template, base path included, as the spec writes it.
     template: String,
     /// The route for axum: every capture named by its segment position (`{s4}`), so
@@ -79,7 +79,7 @@ impl ServerOp {
             .collect();
         let path_checks = op.path_params.iter().map(|p| {
             let name = ident(&p.name);
-            field_checks(ir, p, quote!(&#name), &[])
+            field_checks(p, quote!(&#name))
         });
         Self {
             id: op.id.clone(),
@@ -88,12 +88,11 @@ impl ServerOp {
             route: route_of(&template),
             template,
             path_params,
-            query: (!op.query_params.is_empty())
-                .then(|| ident(&format!("{}Query", pascal_case(&op.id)))),
-            body: op.body.as_deref().map(ident),
+            query: (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op))),
+            body: op.body.as_ref().map(|body| ident(&body.name)),
             response: rust_type(&op.response),
             list_response: matches!(op.response, Ty::List(_)),
-            cursor_paged: matches!(op.pagination, Some(PaginationStyle::Cursor)),
+            cursor_paged: matches!(op.pagination, Some(Pagination::Cursor { .. })),
             path_checks: quote!(#(#path_checks)*),
         }
     }
@@ -348,12 +347,12 @@ fn emit_call(op: &ServerOp) -> TokenStream {
     }
 }
 
-fn method_name(method: HttpMethod) -> &'static str {
+fn method_name(method: Method) -> &'static str {
     match method {
-        HttpMethod::Get => "GET",
-        HttpMethod::Post => "POST",
-        HttpMethod::Put => "PUT",
-        HttpMethod::Delete => "DELETE",
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Put => "PUT",
+        Method::Delete => "DELETE",
     }
 }
 

@@ -1,23 +1,67 @@
-//! Emits `types.rs`: one Rust type per spec type, plus the generic success envelope.
+//! Emits the types: one Rust type per spec type in its spec file's module, and the API-wide
+//! `types.rs` that re-exports them all beside the generic success envelope.
 
-use super::docs::{doc_attrs, field_doc};
+use super::docs::{doc_attrs, field_doc, inner_doc_attrs};
 use super::{ident, rust_type};
-use crate::ir::{Field, Ir, Struct, Ty, TypeDef, TypeKind, Variant};
-use crate::spec::Lenient;
+use crate::ir::{Envelope, Field, Ir, Lenient, Struct, Ty, TypeDef, TypeKind, Variant};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit_types(ir: &Ir) -> TokenStream {
-    let error_code = ir.error_code_type();
+/// `<module>/types.rs`: the types of one spec file. It imports the API-wide `types` module
+/// only when it names a type of another spec file.
+pub fn emit_module_types(ir: &Ir, module: usize) -> TokenStream {
+    let uses_others = ir
+        .types_of(module)
+        .any(|(_, def)| names_other_module(ir, def));
+    let import = uses_others.then(|| {
+        quote!(
+            use super::super::types::*;
+        )
+    });
     let types = ir
-        .types
-        .iter()
-        .map(|def| emit_type(def, error_code == Some(def.name.as_str())));
-    let envelope = ir.type_def(&ir.envelope).map(emit_envelope);
+        .types_of(module)
+        .map(|(id, def)| emit_type(def, ir.error_code == Some(id)));
+    let doc = inner_doc_attrs(&format!(
+        "Types declared in `{}`.",
+        ir.modules[module].spec_file
+    ));
+    quote! {
+        #doc
+        #import
+        #(#types)*
+    }
+}
+
+/// `types.rs`: every type of the API (re-exported from the modules) and the envelope.
+pub fn emit_api_types(ir: &Ir, modules: &[usize]) -> TokenStream {
+    let reexports = modules.iter().map(|&m| {
+        let module = ident(&ir.modules[m].name);
+        quote!(pub use super::#module::types::*;)
+    });
+    let envelope = emit_envelope(&ir.envelope);
     quote! {
         //! Types of the API: request bodies, response payloads, and the envelope.
-        #(#types)*
+        #(#reexports)*
         #envelope
+    }
+}
+
+/// Whether a struct's fields name a type declared in another module.
+fn names_other_module(ir: &Ir, def: &TypeDef) -> bool {
+    let TypeKind::Struct(st) = &def.kind else {
+        return false;
+    };
+    st.fields
+        .iter()
+        .any(|f| referenced(&f.ty).any(|r| ir.type_def(r.id).module != def.module))
+}
+
+/// The declared types a type expression names.
+fn referenced(ty: &Ty) -> Box<dyn Iterator<Item = &crate::ir::TypeRef> + '_> {
+    match ty {
+        Ty::Newtype(r) | Ty::Named(r) => Box::new(std::iter::once(r)),
+        Ty::List(inner) | Ty::Map(inner) => referenced(inner),
+        Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json => Box::new(std::iter::empty()),
     }
 }
 
@@ -36,8 +80,8 @@ fn emit_type(def: &TypeDef, is_error_code: bool) -> TokenStream {
             });
             quote!(#definition #table)
         }
-        TypeKind::OneKey { variants, unknown } => emit_one_key(def, variants, unknown.as_deref()),
-        TypeKind::Newtype(_) => emit_newtype(def),
+        TypeKind::OneKey { variants, unknown } => emit_one_key(def, variants, unknown),
+        TypeKind::Newtype => emit_newtype(def),
     }
 }
 
@@ -57,7 +101,7 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
         .success_flag
         .as_deref()
         .map(|f| emit_success_flag(&name, f));
-    let limits = super::limits::field_consts(&st.fields);
+    let limits = super::constants::field_consts(&st.fields);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
@@ -180,14 +224,14 @@ fn emit_success_flag(name: &proc_macro2::Ident, flag: &str) -> TokenStream {
 
 /// Lets the runtime find the fields the service reports as not applied.
 fn emit_applied_flags(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
-    let checks = fields.iter().map(|f| {
+    let checks = fields.iter().filter_map(|f| {
         let field = ident(&f.name);
-        let target = f.flag_for.clone().unwrap_or_else(|| f.name.clone());
-        quote! {
+        let target = f.reports_on.as_ref()?;
+        Some(quote! {
             if self.#field == Some(false) {
                 fields.push(#target);
             }
-        }
+        })
     });
     quote! {
         impl crate::response::AppliedFlags for #name {
@@ -294,7 +338,7 @@ fn emit_open_enum_serde(name: &proc_macro2::Ident) -> TokenStream {
     }
 }
 
-fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: Option<&str>) -> TokenStream {
+fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: &str) -> TokenStream {
     let doc = doc_attrs(&def.doc);
     let name = ident(&def.name);
     let decls = variants.iter().map(|v| {
@@ -302,7 +346,7 @@ fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: Option<&str>) -> T
         let variant = ident(&v.name);
         quote!(#doc #variant(String),)
     });
-    let unknown_variant = ident(unknown.unwrap_or("Other"));
+    let unknown_variant = ident(unknown);
     let key_arms = variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire;
@@ -445,10 +489,8 @@ fn emit_newtype(def: &TypeDef) -> TokenStream {
 
 /// `Envelope<T>`: `data` beside the fields of the envelope metadata struct, decoded in one
 /// pass (no `#[serde(flatten)]`, which buffers the whole body).
-fn emit_envelope(meta: &TypeDef) -> TokenStream {
-    let TypeKind::Struct(st) = &meta.kind else {
-        return TokenStream::new();
-    };
+fn emit_envelope(meta: &Envelope) -> TokenStream {
+    let st = meta;
     let meta_name = ident(&meta.name);
     let fields: Vec<_> = st
         .fields

@@ -1,38 +1,39 @@
-//! Emits `validate.rs`: request validation from the spec's rules, checked before any I/O.
+//! Emits `<module>/validate.rs`: request validation from the spec's rules, checked before any I/O.
 
 use super::ident;
-use crate::ir::{Field, Ir, Rules, Struct, Ty, TypeKind};
+use crate::ir::{Field, Ir, Rules, SiblingBound, Struct, Ty, TypeKind};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit_validate(ir: &Ir) -> TokenStream {
-    // Every body type implements `Validate`, so operations can check any body the same way.
-    let is_body = |name: &str| {
-        ir.operations
-            .iter()
-            .any(|op| op.body.as_deref() == Some(name))
-    };
-    let impls = ir.types.iter().filter_map(|def| match &def.kind {
-        TypeKind::Struct(st) if st.has_rules() || is_body(&def.name) => {
-            Some(emit_validate_impl(ir, &ident(&def.name), st))
+/// `<module>/validate.rs`: `Validate` for the module's structs that have rules or are sent as
+/// a body (so operations can check any body the same way); `None` when there is none.
+pub fn emit_validate(ir: &Ir, module: usize) -> Option<TokenStream> {
+    let impls: Vec<TokenStream> = ir
+        .types_of(module)
+        .filter_map(|(id, def)| match &def.kind {
+            TypeKind::Struct(st) if st.has_rules() || ir.is_body(id) => {
+                Some(emit_validate_impl(&ident(&def.name), st))
+            }
+            _ => None,
+        })
+        .collect();
+    (!impls.is_empty()).then(|| {
+        quote! {
+            //! Request validation, from the rules of the spec.
+            use super::types::*;
+            #(#impls)*
         }
-        _ => None,
-    });
-    quote! {
-        //! Request validation, from the rules of the spec.
-        use super::types::*;
-        #(#impls)*
-    }
+    })
 }
 
 /// `impl Validate for T`: every field's rules, then the struct's own.
-pub(crate) fn emit_validate_impl(ir: &Ir, name: &proc_macro2::Ident, st: &Struct) -> TokenStream {
+pub(crate) fn emit_validate_impl(name: &proc_macro2::Ident, st: &Struct) -> TokenStream {
     let fields: Vec<TokenStream> = st
         .fields
         .iter()
         .map(|f| {
             let member = ident(&f.name);
-            field_checks(ir, f, quote!(&self.#member), &st.fields)
+            field_checks(f, quote!(&self.#member))
         })
         .filter(|checks| !checks.is_empty())
         .collect();
@@ -61,14 +62,9 @@ pub(crate) fn emit_validate_impl(ir: &Ir, name: &proc_macro2::Ident, st: &Struct
 }
 
 /// The checks of one field or parameter; `value` is an expression of type `&T` (or
-/// `&Option<T>` when the field is optional). `siblings` resolves `max_items_from`.
-pub(crate) fn field_checks(
-    ir: &Ir,
-    field: &Field,
-    value: TokenStream,
-    siblings: &[Field],
-) -> TokenStream {
-    let checks = value_checks(ir, &field.wire, &field.ty, &field.rules, siblings);
+/// `&Option<T>` when the field is optional).
+pub(crate) fn field_checks(field: &Field, value: TokenStream) -> TokenStream {
+    let checks = value_checks(&field.wire, &field.ty, &field.rules);
     if checks.is_empty() {
         return TokenStream::new();
     }
@@ -80,9 +76,9 @@ pub(crate) fn field_checks(
 }
 
 /// Checks of a value bound as `value: &T`.
-fn value_checks(ir: &Ir, wire: &str, ty: &Ty, rules: &Rules, siblings: &[Field]) -> TokenStream {
+fn value_checks(wire: &str, ty: &Ty, rules: &Rules) -> TokenStream {
     let field = quote!(#wire);
-    let mut out = text_checks(ir, &field, ty, rules);
+    let mut out = text_checks(&field, ty, rules);
     if let Ty::Int(_) = ty
         && (rules.min.is_some() || rules.max.is_some())
     {
@@ -90,14 +86,14 @@ fn value_checks(ir: &Ir, wire: &str, ty: &Ty, rules: &Rules, siblings: &[Field])
         out.extend(quote!(checker.range(#field, i128::from(*value), #min, #max);));
     }
     if let Ty::List(item) = ty {
-        out.extend(list_checks(ir, wire, item, rules, siblings));
+        out.extend(list_checks(wire, item, rules));
     }
     out
 }
 
 /// Character count, forbidden characters and the username format, for string-like values.
-fn text_checks(ir: &Ir, field: &TokenStream, ty: &Ty, rules: &Rules) -> TokenStream {
-    if !ir.is_stringlike(ty) {
+fn text_checks(field: &TokenStream, ty: &Ty, rules: &Rules) -> TokenStream {
+    if !ty.is_stringlike() {
         return TokenStream::new();
     }
     let text = quote!(AsRef::<str>::as_ref(value));
@@ -115,23 +111,20 @@ fn text_checks(ir: &Ir, field: &TokenStream, ty: &Ty, rules: &Rules) -> TokenStr
     out
 }
 
-fn list_checks(ir: &Ir, wire: &str, item: &Ty, rules: &Rules, siblings: &[Field]) -> TokenStream {
+fn list_checks(wire: &str, item: &Ty, rules: &Rules) -> TokenStream {
     let mut out = TokenStream::new();
     if rules.min_items.is_some() || rules.max_items.is_some() {
         let (min, max) = (opt(rules.min_items), opt(rules.max_items));
         out.extend(quote!(checker.items(#wire, value.len(), #min, #max);));
     }
-    if let Some((sibling, default)) = &rules.max_items_from {
-        let bound = sibling_bound(siblings, sibling, *default);
-        let sibling_wire = siblings
-            .iter()
-            .find(|f| f.name == *sibling)
-            .map_or(sibling.as_str(), |f| f.wire.as_str());
+    if let Some(sibling) = &rules.max_items_from {
+        let bound = sibling_bound(sibling);
+        let sibling_wire = &sibling.wire;
         out.extend(quote!(checker.items_within(#wire, value.len(), #sibling_wire, #bound);));
     }
     if let Some(items) = &rules.items {
         let field = quote!(crate::validate::Field::item(#wire, index));
-        let checks = text_checks(ir, &field, item, items);
+        let checks = text_checks(&field, item, items);
         out.extend(quote! {
             for (index, value) in value.iter().enumerate() { #checks }
         });
@@ -139,17 +132,21 @@ fn list_checks(ir: &Ir, wire: &str, item: &Ty, rules: &Rules, siblings: &[Field]
     out
 }
 
-/// The value of the sibling integer field that bounds a list, or its default when unset.
-fn sibling_bound(siblings: &[Field], sibling: &str, default: i64) -> TokenStream {
-    let member = ident(sibling);
-    let required = siblings.iter().any(|f| f.name == sibling && f.required);
-    // The default only matters (and is only documented) for an optional sibling.
-    if required {
-        quote!(i128::from(self.#member))
-    } else {
-        let default = proc_macro2::Literal::i128_unsuffixed(i128::from(default));
-        quote!(self.#member.map_or(#default, i128::from))
+/// The value of the sibling integer field that bounds a list: its default when an optional
+/// sibling is unset, and no bound when it has no default either.
+fn sibling_bound(sibling: &SiblingBound) -> TokenStream {
+    let member = ident(&sibling.name);
+    if sibling.required {
+        return quote!(i128::from(self.#member));
     }
+    let default = match sibling.default {
+        Some(default) => {
+            let default = proc_macro2::Literal::i128_unsuffixed(i128::from(default));
+            quote!(#default)
+        }
+        None => quote!(i128::MAX),
+    };
+    quote!(self.#member.map_or(#default, i128::from))
 }
 
 fn opt<T: quote::ToTokens>(value: Option<T>) -> TokenStream {

@@ -7,8 +7,18 @@ use agora_chat_codegen::{
 };
 use std::path::{Path, PathBuf};
 
-/// The generated files, by path, as `generate` names them.
-pub const GENERATED_FILES: [&str; 4] = ["mod.rs", "types.rs", "validate.rs", "operations.rs"];
+/// The generated files of the real spec, by path, as `generate` names them.
+pub const GENERATED_FILES: [&str; 9] = [
+    "mod.rs",
+    "types.rs",
+    "operations.rs",
+    "api/mod.rs",
+    "api/types.rs",
+    "chatrooms/mod.rs",
+    "chatrooms/types.rs",
+    "chatrooms/validate.rs",
+    "chatrooms/operations.rs",
+];
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,103 @@
+//! End to end through spec, generator, client and a test server: the `item_results` fixture's
+//! operation has a fixed path parameter beside a list one. The batched method chunks the list
+//! by its `max_items`, sends it joined by an escaped comma, and reports each name's result,
+//! whether the service answers an array or (for one name) an object, with `result` as a bool
+//! or the string "success".
+
+use agora_chat_codegen_fixtures::Client;
+use agora_chat_codegen_fixtures::bulk::{BulkOptions, Lookup};
+use axum::extract::{OriginalUri, Path, State};
+use axum::routing::delete;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+
+type Seen = Arc<Mutex<Vec<String>>>;
+
+/// Answers per name: `u3` fails with a reason, `u5` is left out, odd names answer "success".
+async fn remove(
+    State(seen): State<Seen>,
+    OriginalUri(uri): OriginalUri,
+    Path((room, names)): Path<(String, String)>,
+) -> Json<Value> {
+    if let Ok(mut seen) = seen.lock() {
+        seen.push(uri.path().to_owned());
+    }
+    let items: Vec<Value> = names
+        .split(',')
+        .filter(|name| !name.is_empty() && *name != "u5")
+        .map(|name| match name {
+            "u3" => json!({"result": false, "reason": "not a member", "user": name, "id": room}),
+            _ if name.ends_with(['1', '3', '5', '7', '9']) => {
+                json!({"result": "success", "user": name, "id": room})
+            }
+            _ => json!({"result": true, "user": name, "id": room}),
+        })
+        .collect();
+    let data = match items.as_slice() {
+        [one] => one.clone(),
+        _ => Value::Array(items),
+    };
+    Json(json!({ "data": data }))
+}
+
+async fn serve(seen: Seen) -> String {
+    let app = Router::new()
+        .route("/org/app/rooms/{room}/members/{names}", delete(remove))
+        .with_state(seen);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("a bound address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_list_path_parameter_beside_a_fixed_one_is_chunked_and_answered_per_item() {
+    let seen = Seen::default();
+    let client = Client::builder()
+        .base_url(serve(seen.clone()).await)
+        .allow_http(true)
+        .app_key("org#app")
+        .app_token("token")
+        .build()
+        .expect("a valid client");
+    // 61 names: one chunk of 60 (an array) and one of 1 (an object).
+    let names: Vec<String> = (0..61).map(|i| format!("u{i}")).collect();
+    let results = client
+        .remove_members_batched("r1", &names, &BulkOptions::default().concurrency(1))
+        .await
+        .expect("the batch runs");
+
+    assert_eq!(results.len(), 61);
+    let outcome = |i: usize| match &results[i] {
+        Lookup::Found(result) => Some((result.ok, result.reason.clone(), result.item.user.clone())),
+        Lookup::NotFound(_) => None,
+    };
+    assert_eq!(outcome(0), Some((true, None, "u0".to_owned())));
+    assert_eq!(
+        outcome(1),
+        Some((true, None, "u1".to_owned())),
+        "\"success\" is applied"
+    );
+    assert_eq!(
+        outcome(3),
+        Some((false, Some("not a member".to_owned()), "u3".to_owned()))
+    );
+    assert_eq!(outcome(5), None, "a name the service left out is not found");
+    assert_eq!(
+        outcome(60),
+        Some((true, None, "u60".to_owned())),
+        "a lone object"
+    );
+
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(seen.len(), 2, "chunks of at most 60: {seen:?}");
+    assert!(
+        seen[0].starts_with("/org/app/rooms/r1/members/u0%2Cu1%2C"),
+        "{}",
+        seen[0]
+    );
+    assert_eq!(seen[1], "/org/app/rooms/r1/members/u60");
+}

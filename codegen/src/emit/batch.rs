@@ -1,0 +1,125 @@
+//! Methods over many values of a path parameter: `*_batched` looks up any number of keys
+//! through a list path parameter (chunked), `*_bulk` runs the operation once per value.
+
+use super::docs::doc_attrs;
+use super::method::{list_item_type, response_types};
+use super::signature::borrowed_param;
+use super::{ident, rust_type};
+use crate::ir::{Batch, Bulk, Operation};
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::quote;
+
+/// `*_batched`: any number of keys through a list path parameter, chunked by its
+/// `max_items`, the other path parameters fixed; one answer per key, in the order given.
+pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &TokenStream) -> TokenStream {
+    let param = &op.path_params[batch.param];
+    let Some(key) = param.ty.list_item() else {
+        return TokenStream::new();
+    };
+    let key = rust_type(key);
+    let (name, base, arg, field) = (
+        ident(&format!("{}_batched", op.id)),
+        ident(&op.id),
+        ident(&param.name),
+        ident(&batch.key),
+    );
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for (index, p) in op.path_params.iter().enumerate() {
+        if index == batch.param {
+            params.push(quote!(#arg: &[#key]));
+            args.push(quote!(&chunk));
+        } else {
+            params.push(borrowed_param(p));
+            let fixed = ident(&p.name);
+            args.push(quote!(#fixed));
+        }
+    }
+    // A per-item result keeps the item's own fields (and so its key) in `item`.
+    let key_of = if op.item_results {
+        quote!(&item.item.#field)
+    } else {
+        quote!(&item.#field)
+    };
+    let chunk = Literal::usize_unsuffixed(batch.chunk as usize);
+    let none_found = match &batch.none_found {
+        Some(code) => quote!(Some(#code)),
+        None => quote!(None),
+    };
+    let doc = doc_attrs(&format!(
+        "[`{id}`](Self::{id}) for any number of `{param}`: duplicates removed, sent in chunks of at\nmost {chunk} with bounded concurrency, answered with one [`Lookup`](crate::bulk::Lookup) per\ndistinct key in the order given; keys the service did not return are `NotFound`.",
+        id = op.id,
+        param = param.name,
+    ));
+    quote! {
+        #doc
+        pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Result<Vec<crate::bulk::Lookup<#key, #item>>, crate::Error> {
+            let spec = crate::bulk::BatchSpec { chunk_size: #chunk, key_of: |item: &#item| #key_of, none_found: #none_found };
+            crate::bulk::lookup(#arg, spec, options, |chunk| async move {
+                self.#base(#(#args),*).await.map(crate::Response::into_data)
+            })
+            .await
+        }
+    }
+}
+
+/// `*_bulk`: the operation for many values of one path parameter, the other arguments fixed;
+/// one result per value. A paginated operation collects all pages of each value.
+pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> TokenStream {
+    let param = &op.path_params[bulk.param];
+    let value = rust_type(&param.ty);
+    let (name, arg, values) = (
+        ident(&format!("{}_bulk", op.id)),
+        ident(&param.name),
+        ident(&format!("{}s", param.name)),
+    );
+    let mut params = Vec::new();
+    let mut args = Vec::new();
+    for (index, p) in op.path_params.iter().enumerate() {
+        if index == bulk.param {
+            params.push(quote!(#values: &[#value]));
+            args.push(quote!(&#arg));
+        } else {
+            params.push(borrowed_param(p));
+            let fixed = ident(&p.name);
+            args.push(quote!(#fixed));
+        }
+    }
+    let (result, call) = match (query, list_item_type(op), &op.pagination) {
+        (Some(query), Some(item), Some(_)) => {
+            let stream = ident(&format!("{}_stream", op.id));
+            (
+                quote!(Vec<#item>),
+                quote!(futures_util::TryStreamExt::try_collect(self.#stream(#(#args,)* #query::default())).await),
+            )
+        }
+        _ => {
+            if let Some(query) = query {
+                params.push(quote!(query: &#query));
+                args.push(quote!(query));
+            }
+            if let Some(body) = &op.body {
+                let body = ident(&body.name);
+                params.push(quote!(body: &#body));
+                args.push(quote!(body));
+            }
+            let base = ident(&op.id);
+            let (_, out, _) = response_types(op);
+            (
+                quote!(crate::Response<#out>),
+                quote!(self.#base(#(#args),*).await),
+            )
+        }
+    };
+    let doc = doc_attrs(&format!(
+        "[`{id}`](Self::{id}) for many `{param}` values, the other arguments fixed, with bounded\nconcurrency and an optional progress callback: one result per value, in the order given.",
+        id = op.id,
+        param = param.name,
+    ));
+    quote! {
+        #doc
+        pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Vec<(#value, Result<#result, crate::Error>)> {
+            crate::bulk::run(#values.to_vec(), options, |#arg| async move { #call }).await
+        }
+    }
+}

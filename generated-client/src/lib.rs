@@ -21,18 +21,29 @@
 //! `transport` (HTTP), [`response`] (envelope decoding), [`error`] (one error type),
 //! [`validate`] (the rules' checker).
 
+// Without the `client` feature: the generated types, validation and operation metadata, the
+// error table, the AccessToken2 codec (`auth::access_token`), `Secret` and the decoding
+// helpers the types use. Everything that sends requests needs the feature.
 pub mod auth;
+#[cfg(feature = "client")]
 pub mod bulk;
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
 pub mod error;
 pub mod error_code;
+#[cfg(feature = "client")]
 pub mod limit;
 pub mod operation;
+#[cfg(feature = "client")]
 pub mod paginate;
+#[cfg(feature = "client")]
 mod request;
 pub mod response;
+#[cfg(feature = "client")]
 pub mod retry;
 pub mod secret;
+#[cfg(feature = "client")]
 mod transport;
 pub mod validate;
 
@@ -53,8 +64,11 @@ include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder, ConfigError};
+#[cfg(feature = "client")]
 pub use error::{ApiError, Error, RawBody};
 pub use generated::{operations, types};
+#[cfg(feature = "client")]
 pub use response::Response;
 pub use secret::Secret;

@@ -127,7 +127,7 @@ fn a_doc_edit_in_the_spec_changes_the_generated_code() {
     );
     let edited = generate(&sources).expect("the edited spec generates");
     let original = generate_real_spec();
-    let operations = "chatrooms/operations.rs";
+    let operations = "chatrooms/client.rs";
     assert_ne!(file(&edited, operations), file(&original, operations));
     assert!(file(&edited, operations).contains("/// Delete a chatroom for good."));
     assert_eq!(
@@ -214,5 +214,5 @@ fn an_operation_with_nothing_to_validate_has_no_mutable_checker() {
     // `get_room` has one path parameter without rules, no query and no body.
     let files = generate_fixture("operation");
     let unused_mut = "letmutchecker=crate::validate::Checker::default();checker.finish()";
-    assert!(!squeezed(file(&files, "operation/operations.rs")).contains(unused_mut));
+    assert!(!squeezed(file(&files, "operation/client.rs")).contains(unused_mut));
 }

@@ -23,19 +23,31 @@
 //! decisions), [`response`] (envelope decoding), [`error`] (one error type), [`paginate`]
 //! and [`bulk`] (pages, streams, many calls), [`validate`] (the rules' checker).
 
+// Without the `client` feature: the generated types, validation and operation metadata, the
+// error table, the AccessToken2 codec (`auth::access_token`), `Secret` and the decoding
+// helpers the types use. Everything that sends requests needs the feature.
 pub mod auth;
+#[cfg(feature = "client")]
 pub mod bulk;
+#[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "client")]
 pub mod error;
 pub mod error_code;
+#[cfg(feature = "client")]
 pub mod limit;
 pub mod operation;
+#[cfg(feature = "client")]
 mod orchestrator;
+#[cfg(feature = "client")]
 pub mod paginate;
+#[cfg(feature = "client")]
 mod request;
 pub mod response;
+#[cfg(feature = "client")]
 pub mod retry;
 pub mod secret;
+#[cfg(feature = "client")]
 mod transport;
 pub mod validate;
 
@@ -56,8 +68,11 @@ include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder, ConfigError};
+#[cfg(feature = "client")]
 pub use error::{ApiError, Error, RawBody};
 pub use generated::{operations, types};
+#[cfg(feature = "client")]
 pub use response::Response;
 pub use secret::Secret;

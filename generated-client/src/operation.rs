@@ -20,6 +20,7 @@ impl Method {
         }
     }
 
+    #[cfg(feature = "client")]
     pub(crate) fn to_http(self) -> reqwest::Method {
         match self {
             Method::Get => reqwest::Method::GET,

@@ -1,12 +1,17 @@
 //! Decoding responses: the success envelope into [`Response<T>`], failures into
 //! [`Error::Api`], and the tolerant decoders the generated types use.
 
-use crate::error::{ApiError, Error, RawBody};
-use crate::operation::OperationMeta;
-use crate::types::{Envelope, ErrorBody, ResponseMeta};
-use serde::de::DeserializeOwned;
+use crate::types::ResponseMeta;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::time::Duration;
+// Decoding a call's answer is the HTTP client's part (the `client` feature).
+#[cfg(feature = "client")]
+use {
+    crate::error::{ApiError, Error, RawBody},
+    crate::operation::OperationMeta,
+    crate::types::{Envelope, ErrorBody},
+    serde::de::DeserializeOwned,
+    std::time::Duration,
+};
 
 /// A successful call: the payload and the envelope's metadata.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +49,7 @@ impl<T> Response<T> {
 
 /// What the transport hands to decoding.
 #[derive(Debug)]
+#[cfg(feature = "client")]
 pub(crate) struct RawResponse {
     pub status: u16,
     pub body: bytes::Bytes,
@@ -51,6 +57,7 @@ pub(crate) struct RawResponse {
 }
 
 /// Decodes a response: a 2xx into `Response<T>`, anything else into `Error::Api`.
+#[cfg(feature = "client")]
 pub(crate) fn decode<T: DeserializeOwned>(
     op: &'static OperationMeta,
     raw: RawResponse,
@@ -78,6 +85,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
 
 /// Keeps every field of the service's flat error body; keeps the raw body (bounded) when it
 /// is not that JSON (gateway HTML, an empty or truncated body).
+#[cfg(feature = "client")]
 pub(crate) fn decode_error(op: &'static OperationMeta, raw: RawResponse) -> Error {
     let (body, raw_body) = match serde_json::from_slice::<ErrorBody>(&raw.body) {
         // Some other JSON (e.g. a gateway's `{"message": ..}`): nothing of it would be kept.
@@ -102,6 +110,7 @@ pub trait AppliedFlags {
 
 /// Turns a success that did not apply every field into `Error::NotApplied`, so that a
 /// partial update cannot pass unnoticed.
+#[cfg(feature = "client")]
 pub(crate) fn ensure_applied<T: AppliedFlags>(
     op: &'static OperationMeta,
     response: Response<T>,
@@ -170,7 +179,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 pub fn tolerant<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: DeserializeOwned,
+    T: serde::de::DeserializeOwned,
 {
     let value = serde_json::Value::deserialize(deserializer)?;
     Ok(T::deserialize(value).ok())

@@ -65,6 +65,7 @@ struct ModuleFiles {
     types: Option<TokenStream>,
     validate: Option<TokenStream>,
     operations: Option<TokenStream>,
+    client: Option<TokenStream>,
 }
 
 fn module_files(ir: &Ir, module: usize) -> ModuleFiles {
@@ -75,6 +76,7 @@ fn module_files(ir: &Ir, module: usize) -> ModuleFiles {
         types: has_types.then(|| types::emit_module_types(ir, module)),
         validate: validate::emit_validate(ir, module),
         operations: has_operations.then(|| operations::emit_module_operations(ir, module)),
+        client: has_operations.then(|| operations::emit_module_client(ir, module)),
     }
 }
 
@@ -90,24 +92,30 @@ impl ModuleFiles {
             ir.modules[self.module].spec_file
         ));
         let declare = |file: &Option<TokenStream>, item: TokenStream| file.as_ref().map(|_| item);
-        let (types, validate, operations) = (
-            declare(
-                &self.types,
-                quote!(
-                    pub mod types;
-                ),
+        let types = declare(
+            &self.types,
+            quote!(
+                pub mod types;
             ),
-            declare(
-                &self.validate,
-                quote!(
-                    mod validate;
-                ),
+        );
+        let validate = declare(
+            &self.validate,
+            quote!(
+                mod validate;
             ),
-            declare(
-                &self.operations,
-                quote!(
-                    pub mod operations;
-                ),
+        );
+        let operations = declare(
+            &self.operations,
+            quote!(
+                pub mod operations;
+            ),
+        );
+        // The methods need the HTTP client; the rest serves code without it (the emulator).
+        let client = declare(
+            &self.client,
+            quote!(
+                #[cfg(feature = "client")]
+                mod client;
             ),
         );
         let mut files = vec![(
@@ -117,12 +125,14 @@ impl ModuleFiles {
                 #types
                 #validate
                 #operations
+                #client
             },
         )];
         for (file, tokens) in [
             ("types.rs", self.types),
             ("validate.rs", self.validate),
             ("operations.rs", self.operations),
+            ("client.rs", self.client),
         ] {
             files.extend(tokens.map(|tokens| (format!("{name}/{file}"), tokens)));
         }

@@ -7,34 +7,32 @@ use super::docs::inner_doc_attrs;
 use super::ident;
 use super::meta::emit_meta;
 use super::method::{emit_method, list_item_type};
-use super::pagination::emit_paged_methods;
+use super::pagination::{emit_page_query, emit_paged_methods};
 use super::query::emit_query_struct;
 use super::signature::query_struct_name;
 use crate::ir::{Ir, Operation, Ty, screaming_case};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// `<module>/operations.rs`: the operations of one spec file.
+/// `<module>/operations.rs`: the operations of one spec file: their metadata and query
+/// structs (with validation), which need no HTTP client.
 pub fn emit_module_operations(ir: &Ir, module: usize) -> TokenStream {
     let ops: Vec<&Operation> = ir.operations_of(module).collect();
     let metas = ops.iter().map(|op| emit_meta(ir, op));
     let queries = ops.iter().map(|op| emit_query_struct(op));
-    let methods = ops.iter().map(|op| {
-        let method = emit_method(ir, op);
-        let derived = emit_derived_methods(op);
-        quote!(#method #derived)
-    });
     // Imports only what the file uses, so that it compiles without warnings.
-    let types = ops.iter().any(|op| uses_declared_types(op)).then(|| {
-        quote!(
-            use super::super::types::*;
-        )
-    });
-    let doc = format!(
-        "Operations declared in `{}`: metadata for the runtime, query parameters, and one\n`Client` method each (plus the methods built on it).",
+    let types = ops
+        .iter()
+        .any(|op| op.query_params.iter().any(|p| names_declared_type(&p.ty)))
+        .then(|| {
+            quote!(
+                use super::super::types::*;
+            )
+        });
+    let doc = inner_doc_attrs(&format!(
+        "Operations declared in `{}`: metadata for the runtime and query parameters (the\n`Client` methods are in `client.rs`).",
         ir.modules[module].spec_file
-    );
-    let doc = inner_doc_attrs(&doc);
+    ));
     quote! {
         #doc
         #types
@@ -42,6 +40,41 @@ pub fn emit_module_operations(ir: &Ir, module: usize) -> TokenStream {
 
         #(#metas)*
         #(#queries)*
+    }
+}
+
+/// `<module>/client.rs`: one `Client` method per operation, the methods built on it, and the
+/// paging of the query structs; compiled only with the runtime's `client` feature.
+pub fn emit_module_client(ir: &Ir, module: usize) -> TokenStream {
+    let ops: Vec<&Operation> = ir.operations_of(module).collect();
+    let page_queries = ops.iter().filter_map(|op| {
+        let query = ident(&query_struct_name(op));
+        let pagination = op
+            .pagination
+            .as_ref()
+            .filter(|_| !op.query_params.is_empty())?;
+        Some(emit_page_query(pagination, &query))
+    });
+    let methods = ops.iter().map(|op| {
+        let method = emit_method(ir, op);
+        let derived = emit_derived_methods(op);
+        quote!(#method #derived)
+    });
+    let types = ops.iter().any(|op| uses_declared_types(op)).then(|| {
+        quote!(
+            use super::super::types::*;
+        )
+    });
+    let doc = inner_doc_attrs(&format!(
+        "The `Client` methods of the operations declared in `{}`.",
+        ir.modules[module].spec_file
+    ));
+    quote! {
+        #doc
+        #types
+        use super::operations::*;
+
+        #(#page_queries)*
 
         impl crate::Client {
             #(#methods)*

@@ -1,8 +1,8 @@
-//! The query struct of an operation: its parameters with setters, validation, the
-//! `PageQuery` impl of a paginated operation, and the query pairs sent.
+//! The query struct of an operation: its parameters with setters, validation, and the query
+//! pairs sent (its `PageQuery` impl, which needs the HTTP client's runtime, is in the
+//! module's `client.rs`).
 
 use super::ident;
-use super::pagination::emit_page_query;
 use super::signature::query_struct_name;
 use super::types::emit_struct;
 use super::validate::emit_validate_impl;
@@ -29,10 +29,6 @@ pub fn emit_query_struct(op: &Operation) -> TokenStream {
     let definition = emit_struct(&name, &doc, &st);
     let type_name = ident(&name);
     let validate = emit_validate_impl(&type_name, &st);
-    let page_query = op
-        .pagination
-        .as_ref()
-        .map(|pagination| emit_page_query(pagination, &type_name));
     let pairs = st.fields.iter().map(|f| {
         let member = ident(&f.name);
         let wire = &f.wire;
@@ -45,7 +41,6 @@ pub fn emit_query_struct(op: &Operation) -> TokenStream {
     quote! {
         #definition
         #validate
-        #page_query
 
         impl #type_name {
             /// The parameters that are set, as query pairs in spec order.

@@ -8,7 +8,7 @@ use agora_chat_codegen::{
 use std::path::{Path, PathBuf};
 
 /// The generated files of the real spec, by path, as `generate` names them.
-pub const GENERATED_FILES: [&str; 9] = [
+pub const GENERATED_FILES: [&str; 10] = [
     "mod.rs",
     "types.rs",
     "operations.rs",
@@ -18,6 +18,7 @@ pub const GENERATED_FILES: [&str; 9] = [
     "chatrooms/types.rs",
     "chatrooms/validate.rs",
     "chatrooms/operations.rs",
+    "chatrooms/client.rs",
 ];
 
 fn manifest_dir() -> PathBuf {

@@ -3,11 +3,13 @@
 
 pub mod access_token;
 pub mod cache;
+#[cfg(feature = "client")]
 mod client_credentials;
 
 use crate::secret::Secret;
 use access_token::{Clock, RandomSalt, SaltSource, SystemClock, TokenError, TokenMinter};
 use cache::{CachedToken, FetchToken, FetchedToken, RefreshPolicy};
+#[cfg(feature = "client")]
 pub use client_credentials::ClientCredentials;
 use std::fmt;
 use std::future::Future;
@@ -38,6 +40,7 @@ pub enum AuthError {
     /// The token endpoint answered with an error status.
     #[error("the token endpoint answered HTTP {status}: {description}")]
     Endpoint { status: u16, description: String },
+    #[cfg(feature = "client")]
     #[error("cannot reach the token endpoint: {0}")]
     Transport(#[source] reqwest::Error),
     #[error("cannot decode the token endpoint's answer: {0}")]
@@ -55,6 +58,7 @@ pub enum AuthError {
     TimedOut,
     /// The token endpoint answered with a redirect, which is never followed (it would carry
     /// the client secret to another origin).
+    #[cfg(feature = "client")]
     #[error("the token endpoint answered {0}; not followed")]
     Redirect(crate::transport::Redirect),
     /// The token endpoint's answer is larger than the client accepts.

@@ -5,3 +5,5 @@
 pub mod types;
 mod validate;
 pub mod operations;
+#[cfg(feature = "client")]
+mod client;

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::wire::{ErrorBody, ErrorCode};
+use agora_chat::types::ERROR_CODES;
 
 /// One failed request, rendered as the service's flat JSON error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,18 +106,30 @@ impl ServiceError {
         Self::web_application(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    /// A typical error of the service for `status`: 400 `invalid_parameter`,
-    /// 401 `unauthorized`, 403 `forbidden_op`, 404
-    /// `service_resource_not_found`, 429 `reach_limit`, any other status
-    /// `web_application`.
+    /// A typical error of the service for `status`: the first code of the
+    /// spec's error table with that status (400 `invalid_parameter`, 401
+    /// `unauthorized`, 403 `forbidden_op`, 404 `service_resource_not_found`,
+    /// 429 `reach_limit`, ...), with the emulator's usual description of it;
+    /// `web_application` for a status no code has.
     pub fn for_status(status: StatusCode) -> Self {
-        match status.as_u16() {
-            400 => Self::invalid_parameter("invalid parameter"),
-            401 => Self::unauthorized(),
-            403 => Self::forbidden_op("forbidden operation"),
-            404 => Self::service_resource_not_found(),
-            429 => Self::reach_limit(),
-            _ => Self::web_application(status),
+        let code = ERROR_CODES
+            .iter()
+            .find(|info| info.status == Some(status.as_u16()))
+            .map(|info| ErrorCode::from_wire(info.code));
+        match code {
+            Some(code) => Self::typical(code, status),
+            None => Self::web_application(status),
+        }
+    }
+
+    // The emulator's usual answer for `code`; a reason phrase where it has none.
+    fn typical(code: ErrorCode, status: StatusCode) -> Self {
+        match code {
+            ErrorCode::Unauthorized => Self::unauthorized(),
+            ErrorCode::ServiceResourceNotFound => Self::service_resource_not_found(),
+            ErrorCode::ReachLimit => Self::reach_limit(),
+            ErrorCode::ResourceLimited => Self::resource_limited(),
+            other => Self::of(other, status.canonical_reason().unwrap_or("error")),
         }
     }
 

@@ -6,13 +6,13 @@
 use crate::Client;
 use crate::auth::AuthError;
 use crate::error::{ApiError, Delivery, Error};
+use crate::error_code::RetryClass;
 use crate::operation::OperationMeta;
 use crate::request::Call;
 use crate::response::{RawResponse, Response, decode, decode_error};
 use crate::retry::{Class, Outcome, RetryPolicy, StopReason, classify, may_retry};
 use crate::secret::Secret;
 use crate::transport::{self, Failure};
-use crate::types::ErrorCode;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -268,10 +268,19 @@ fn retry_after(outcome: &Result<RawResponse, Error>) -> Option<Duration> {
     }
 }
 
-/// A 401 `unauthorized` means the token expired (or was missing); `auth_bad_access_token`
-/// means wrong credentials and is returned as it is.
+/// An answer whose code the spec's error table classes as an expired token (401
+/// `unauthorized`) asks for one new token; a token the table classes as invalid
+/// (`auth_bad_access_token`) is a configuration error and is returned as it is.
 fn is_expired_token(failure: &Error) -> bool {
-    matches!(failure, Error::Api(api) if api.status == 401 && api.code() == Some(&ErrorCode::Unauthorized))
+    let Error::Api(api) = failure else {
+        return false;
+    };
+    api.code().is_some_and(|code| {
+        code.retry_class() == Some(RetryClass::TokenExpired)
+            && code
+                .status()
+                .is_none_or(|documented| documented == api.status)
+    })
 }
 
 /// What the attempts so far add up to.

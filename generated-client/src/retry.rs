@@ -2,6 +2,7 @@
 //! exponential backoff with a cap, an attempt limit, an overall deadline, and a retry budget
 //! shared by all calls of a client so that a failing service is not multiplied by retries.
 
+use crate::error_code::RetryClass;
 use crate::operation::OperationMeta;
 use crate::types::ErrorCode;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,24 +37,42 @@ pub enum Outcome<'a> {
     Other,
 }
 
-/// Classifies in order: throttling first, then transient failures, then everything else.
+/// Classifies an outcome. An answer is judged by the retry class the spec's error table gives
+/// its `error` code, when the answer's status is the one the table gives that code; otherwise
+/// (no code, a code the table leaves to the status, an unexpected pairing such as a gateway's
+/// 503) by its status alone.
 pub fn classify(outcome: Outcome<'_>) -> Class {
     match outcome {
         Outcome::ConnectFailed => Class::Transient { not_sent: true },
         Outcome::TimedOut | Outcome::Broken => Class::Transient { not_sent: false },
         Outcome::Other => Class::Final,
-        Outcome::Response {
-            status: 429,
-            code: Some(ErrorCode::ResourceLimited),
-        } => Class::Final,
-        Outcome::Response {
-            status: 429 | 503, ..
-        } => Class::Throttled,
-        Outcome::Response {
-            status: 408 | 500 | 502 | 504,
-            ..
-        } => Class::Transient { not_sent: false },
-        Outcome::Response { .. } => Class::Final,
+        Outcome::Response { status, code } => {
+            code_class(status, code).unwrap_or_else(|| status_class(status))
+        }
+    }
+}
+
+/// The class the spec's error table gives `code` at `status`.
+fn code_class(status: u16, code: Option<&ErrorCode>) -> Option<Class> {
+    let code = code?;
+    if code.status().is_some_and(|documented| documented != status) {
+        return None;
+    }
+    Some(match code.retry_class()? {
+        RetryClass::Throttled => Class::Throttled,
+        RetryClass::Transient => Class::Transient { not_sent: false },
+        // A token the service rejects is handled by the pipeline (one refresh), not retried.
+        RetryClass::Final | RetryClass::TokenExpired | RetryClass::TokenInvalid => Class::Final,
+    })
+}
+
+/// The class of an answer the table says nothing about: throttling (429, and 503, which the
+/// service also uses for it), transient server and gateway failures, everything else final.
+fn status_class(status: u16) -> Class {
+    match status {
+        429 | 503 => Class::Throttled,
+        408 | 500 | 502 | 504 => Class::Transient { not_sent: false },
+        _ => Class::Final,
     }
 }
 
@@ -267,6 +286,35 @@ mod tests {
             classify(Outcome::Broken),
             Class::Transient { not_sent: false }
         );
+    }
+
+    #[test]
+    fn follows_the_spec_error_table_at_its_status() {
+        for info in crate::types::ERROR_CODES {
+            let code = crate::types::ErrorCode::from_wire(info.code);
+            let Some(status) = info.status else { continue };
+            let expected = match info.retry {
+                Some(RetryClass::Throttled) => Class::Throttled,
+                Some(RetryClass::Transient) => Class::Transient { not_sent: false },
+                Some(_) => Class::Final,
+                None => status_class(status),
+            };
+            let outcome = Outcome::Response {
+                status,
+                code: Some(&code),
+            };
+            assert_eq!(classify(outcome), expected, "{}", info.code);
+        }
+        // A code at a status the table does not give it is judged by the status.
+        let throttled = crate::types::ErrorCode::ReachLimit;
+        let at = |status| {
+            classify(Outcome::Response {
+                status,
+                code: Some(&throttled),
+            })
+        };
+        assert_eq!(at(400), Class::Final);
+        assert_eq!(at(502), Class::Transient { not_sent: false });
     }
 
     #[test]

@@ -41,7 +41,11 @@ async fn json_error_body_keeps_every_field() {
         api.body,
         ErrorBody::default()
             .error(ErrorCode::ServiceResourceNotFound)
-            .exception("org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException")
+            .exception(
+                ErrorCode::ServiceResourceNotFound
+                    .exception()
+                    .unwrap_or_default()
+            )
             .timestamp(1542799099701i64)
             .duration(0i64)
             .error_description("Service resource not found")
@@ -52,9 +56,10 @@ async fn json_error_body_keeps_every_field() {
     assert_eq!(err.status(), Some(404));
     assert_eq!(err.operation(), "get_chatrooms");
     assert_eq!(api.description(), Some("Service resource not found"));
+    // The documented body's exception class is the one in the spec's error table.
     assert_eq!(
         api.exception(),
-        Some("org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException")
+        ErrorCode::ServiceResourceNotFound.exception()
     );
     assert_eq!(
         err.to_string(),

@@ -37,6 +37,11 @@
 //!   `exceed_limit`, any other broken rule 400 `invalid_parameter` naming
 //!   every broken rule.
 //!
+//! Base paths: the API is served under `/{org}/{app}` and, when an App ID
+//! is known ([`EmulatorBuilder::app_id`], or the App ID of
+//! [`EmulatorBuilder::app_credentials`]), also under `/app-id/{app_id}`,
+//! the second form of the service's base URL, with the same state.
+//!
 //! Authentication (see [`EmulatorBuilder`]): a fixed token (the default),
 //! AccessToken2 app tokens for an App ID + App Certificate
 //! ([`EmulatorBuilder::app_credentials`]), and Easemob-style client
@@ -170,6 +175,8 @@ pub struct AppState {
 struct Shared {
     org: String,
     app: String,
+    /// Serves `/app-id/{app_id}` too, when set.
+    app_id: Option<String>,
     auth: Auth,
     client_credentials: Option<auth::ClientCredentials>,
     issued: auth::IssuedTokens,
@@ -191,6 +198,18 @@ impl AppState {
     /// The app name the API lives under.
     pub fn app(&self) -> &str {
         &self.inner.app
+    }
+
+    /// The App ID whose base path `/app-id/{app_id}` is served beside
+    /// `/{org}/{app}`, with the same state; `None` when only the latter is.
+    pub fn app_id(&self) -> Option<&str> {
+        self.inner.app_id.as_deref()
+    }
+
+    /// The rest of `path` below one of this app's base paths (`/{org}/{app}`
+    /// or `/app-id/{app_id}`), each matched as whole segments.
+    pub(crate) fn below_app<'a>(&self, path: &'a str) -> Option<&'a str> {
+        below(path, self.org(), self.app()).or_else(|| below(path, "app-id", self.app_id()?))
     }
 
     /// How many chatrooms exist now.
@@ -330,6 +349,7 @@ pub struct EmulatorBuilder {
     client_credentials: Option<auth::ClientCredentials>,
     clock: clock::SharedClock,
     strict_users: Option<Vec<String>>,
+    app_id: Option<String>,
     addr: SocketAddr,
     log_requests: bool,
     quotas: Quotas,
@@ -344,6 +364,7 @@ impl Default for EmulatorBuilder {
             client_credentials: None,
             clock: clock::SharedClock::default(),
             strict_users: None,
+            app_id: None,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_requests: false,
             quotas: Quotas::Off,
@@ -417,6 +438,23 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Also serves the API under `/app-id/{app_id}` (the base path of Agora's
+    /// current API reference), with the same state. By default the App ID of
+    /// [`app_credentials`](Self::app_credentials) is served there, if set.
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    // The App ID served under `/app-id/`: set explicitly, or the credentials' one.
+    fn effective_app_id(&self) -> Option<String> {
+        let from_credentials = self.auth.iter().find_map(|auth| match auth {
+            Auth::AppCertificate { app_id, .. } => Some(app_id.clone()),
+            _ => None,
+        });
+        self.app_id.clone().or(from_credentials)
+    }
+
     // What the routes check tokens with.
     fn effective_auth(&self) -> Auth {
         match self.auth.as_slice() {
@@ -469,6 +507,7 @@ impl EmulatorBuilder {
         let shared = Shared {
             org: self.org.clone(),
             app: self.app.clone(),
+            app_id: self.effective_app_id(),
             auth: self.effective_auth(),
             client_credentials: self.client_credentials.clone(),
             issued: auth::IssuedTokens::default(),
@@ -618,4 +657,11 @@ impl Drop for Emulator {
             let _ = stop.send(());
         }
     }
+}
+
+// The rest of `path` when it starts with `/{first}/{second}` as a whole segment pair.
+fn below<'a>(path: &'a str, first: &str, second: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix('/')?.strip_prefix(first)?;
+    let rest = rest.strip_prefix('/')?.strip_prefix(second)?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }

@@ -739,3 +739,59 @@ async fn a_thousand_concurrent_creates_are_all_listed() {
     assert_eq!(listed_set, created);
     assert_eq!(emu.chatroom_count(), CREATES);
 }
+
+/// The second base-path form: a client configured with the App ID instead of the app key
+/// reaches the same app, and the same chatrooms, under `/app-id/{app_id}`.
+#[tokio::test]
+async fn the_app_id_base_path_serves_the_same_app() {
+    let emu = start(emulator()).await;
+    let by_key = client_for(&emu);
+    let by_id = Client::builder()
+        .base_url(emu.base_url())
+        .app_id(APP_ID)
+        .allow_http(true)
+        .rate_limits(RateLimits::Off)
+        .app_credentials(AppCredentials::new(APP_ID, CERT))
+        .build()
+        .expect("valid client configuration");
+    assert_eq!(
+        by_id.api_root(),
+        format!("{}/app-id/{APP_ID}", emu.base_url())
+    );
+    let id = by_id
+        .create_chatroom(&room("by-app-id", "owner"))
+        .await
+        .expect("create under /app-id/")
+        .data
+        .id;
+    let seen = by_key
+        .get_chatrooms(std::slice::from_ref(&id))
+        .await
+        .expect("details under /{org}/{app}");
+    assert_eq!(seen.data[0].name, "by-app-id");
+    let listed = by_id
+        .list_chatrooms(&ListChatroomsQuery::default())
+        .await
+        .expect("list under /app-id/");
+    assert_eq!(listed.data.len(), 1);
+    by_id
+        .delete_chatroom(&id)
+        .await
+        .expect("delete under /app-id/");
+    assert_eq!(emu.chatroom_count(), 0);
+
+    // Another App ID is another (unknown) app.
+    let stranger = Client::builder()
+        .base_url(emu.base_url())
+        .app_id("0123456789abcdef0123456789abcdef")
+        .allow_http(true)
+        .app_credentials(AppCredentials::new(APP_ID, CERT))
+        .build()
+        .expect("valid client configuration");
+    let err = api_err(
+        stranger
+            .list_chatrooms(&ListChatroomsQuery::default())
+            .await,
+    );
+    assert_api(&err, 404, ErrorCode::OrganizationApplicationNotFound, "");
+}

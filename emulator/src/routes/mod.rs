@@ -90,7 +90,7 @@ async fn log_request(req: Request, next: Next) -> Response {
 // The operation the generated route tagged the request with, for requests to this app.
 // A HEAD request runs a GET route but is not the client's operation, so it is not counted.
 fn operation_of(state: &AppState, req: &Request) -> Option<&'static OperationMeta> {
-    below_app(req.uri().path(), state.org(), state.app())?;
+    state.below_app(req.uri().path())?;
     let op = req.extensions().get::<&'static OperationMeta>().copied()?;
     (op.method.as_str() == req.method().as_str()).then_some(op)
 }
@@ -138,7 +138,8 @@ async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Re
 
 fn admit(state: &AppState, req: &Request) -> Result<Ctx, ServiceError> {
     let path = req.uri().path();
-    let sub_path = below_app(path, state.org(), state.app())
+    let sub_path = state
+        .below_app(path)
         .ok_or_else(|| ServiceError::org_app_not_found(state.org(), state.app(), path))?;
     if sub_path != "/token" {
         state.authenticate(req.headers())?;
@@ -156,13 +157,6 @@ fn admit(state: &AppState, req: &Request) -> Result<Ctx, ServiceError> {
     })
 }
 
-// The rest of `path` when it starts with `/{org}/{app}` as a whole segment pair.
-fn below_app<'a>(path: &'a str, org: &str, app: &str) -> Option<&'a str> {
-    let rest = path.strip_prefix('/')?.strip_prefix(org)?;
-    let rest = rest.strip_prefix('/')?.strip_prefix(app)?;
-    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
-}
-
 fn host(headers: &HeaderMap, uri: &Uri) -> String {
     let header = headers.get(HOST).and_then(|h| h.to_str().ok());
     let authority = uri.authority().map(|a| a.as_str());
@@ -171,17 +165,27 @@ fn host(headers: &HeaderMap, uri: &Uri) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn below_app_needs_whole_segments() {
+    fn below_app_needs_whole_segments_of_either_base_path() {
+        let state = crate::Emulator::builder()
+            .org("demo")
+            .app("demo")
+            .app_id("0123456789abcdef0123456789abcdef")
+            .state();
+        let below = |path| state.below_app(path);
+        assert_eq!(below("/demo/demo/chatrooms"), Some("/chatrooms"));
+        assert_eq!(below("/demo/demo"), Some(""));
+        assert_eq!(below("/demo/demox/chatrooms"), None);
+        assert_eq!(below("/demo"), None);
+        assert_eq!(below("/other/demo/chatrooms"), None);
+        let by_id = "/app-id/0123456789abcdef0123456789abcdef/chatrooms";
+        assert_eq!(below(by_id), Some("/chatrooms"));
         assert_eq!(
-            below_app("/demo/demo/chatrooms", "demo", "demo"),
-            Some("/chatrooms")
+            below("/app-id/0123456789abcdef0123456789abcdeX/chatrooms"),
+            None
         );
-        assert_eq!(below_app("/demo/demo", "demo", "demo"), Some(""));
-        assert_eq!(below_app("/demo/demox/chatrooms", "demo", "demo"), None);
-        assert_eq!(below_app("/demo", "demo", "demo"), None);
-        assert_eq!(below_app("/other/demo/chatrooms", "demo", "demo"), None);
+        assert_eq!(below("/app-id/demo/chatrooms"), None);
+        let without_id = crate::Emulator::builder().state();
+        assert_eq!(without_id.below_app(by_id), None);
     }
 }

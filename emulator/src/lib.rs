@@ -141,6 +141,7 @@ mod quota;
 mod routes;
 pub mod server;
 mod service_error;
+mod state_file;
 mod store;
 mod validate;
 pub mod wire;

@@ -136,7 +136,7 @@ pub struct Args {
     pub org: String,
     pub app: String,
     /// `None`: the default token, unless app credentials are given.
-    pub token: Option<String>,
+    pub token: Option<Secret>,
     /// App ID and App Certificate, both checked.
     pub app_credentials: Option<(String, Secret)>,
     /// Client id and secret for the token endpoint.
@@ -173,7 +173,7 @@ impl Cli {
             addr: SocketAddr::new(self.host, self.port),
             org: self.org,
             app: self.app,
-            token: self.token,
+            token: self.token.map(Secret::new),
             app_credentials: both(self.app_id, certificate, "--app-id", "--app-certificate")?,
             client_credentials: both(
                 self.client_id,
@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(quotas, Ok(Quotas::Documented));
         assert!(parse(&["--quotas", "on"]).is_err());
         let token = parse(&["--token", "007eJx/+a="]).map(|a| a.token);
-        assert_eq!(token, Ok(Some("007eJx/+a=".to_owned())));
+        assert_eq!(token, Ok(Some(Secret::from("007eJx/+a="))));
     }
 
     const APP_ID: &str = "970CA35de60c44645bbae8a215061b33";

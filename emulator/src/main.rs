@@ -66,7 +66,7 @@ fn builder(args: &Args) -> EmulatorBuilder {
         .quotas(args.quotas.clone())
         .log_requests(true);
     match (&args.token, &args.app_credentials) {
-        (Some(token), _) => builder = builder.token(token.clone()),
+        (Some(token), _) => builder = builder.token(token.expose()),
         (None, None) => builder = builder.token(DEFAULT_TOKEN),
         (None, Some(_)) => {}
     }

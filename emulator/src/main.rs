@@ -103,11 +103,22 @@ fn announce(emu: &Emulator, args: &Args, accepted: &str) {
     }
 }
 
-// `--seed` must exist; `--state` may not exist yet (the first run creates it).
+// `--seed` must exist; `--state` may not exist yet (the first run creates it), but its
+// directory must, or the state would be lost at the end instead of refused at the start.
 fn load_state(state: &StateFile) -> Result<Option<StateSnapshot>, String> {
     match state {
         StateFile::None => Ok(None),
-        StateFile::Persist(path) if !path.exists() => Ok(None),
+        StateFile::Persist(path) if !path.exists() => {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+            match dir {
+                Some(dir) if !dir.is_dir() => Err(format!(
+                    "cannot write state file {}: directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                )),
+                _ => Ok(None),
+            }
+        }
         StateFile::Persist(path) | StateFile::Seed(path) => StateSnapshot::read_file(path)
             .map(Some)
             .map_err(|e| e.to_string()),

@@ -20,8 +20,9 @@ health needs "Authorization: Bearer <admin token>", else 401 unauthorized):
   GET    /_emulator/health                 {"status": "ok"}
   GET    /_emulator/info                   {"name", "version", "org", "app", "auth": [..],
                                             "quotas": bool, "admin_token": bool, "state_version": 1}
-  POST   /_emulator/reset[?scope=counts]   forget everything (chatrooms, counts, faults,
-                                            journal; ids restart) or the counts only
+  POST   /_emulator/reset[?scope=counts]   forget everything (chatrooms, counts, quota
+                                            windows, faults, journal; ids restart; the
+                                            clock and issued tokens stay) or the counts only
   GET    /_emulator/state                  the state document (below)
   PUT    /_emulator/state                  replace the state with a document (all or nothing)
   GET    /_emulator/journal                {"requests": [{"seq", "method", "path", "query",

@@ -34,7 +34,8 @@ pub struct Info {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Reset {
     /// Chatrooms and users (ids start again at [`FIRST_ID`](crate::FIRST_ID)), request and
-    /// throttled counts, arrivals, queued faults and the journal. The clock, the
+    /// throttled counts, arrivals, the quotas' windows (full quotas again), queued faults
+    /// and the journal. The clock, the
     /// configuration and tokens already issued stay, so a client keeps working.
     #[default]
     All,
@@ -66,6 +67,7 @@ impl AppState {
         self.reset_request_counts();
         if what == Reset::All {
             self.inner.store.clear();
+            self.inner.limiter.reset_windows();
             self.inner.faults.clear();
             self.inner.journal.clear();
         }

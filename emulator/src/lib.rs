@@ -90,7 +90,7 @@
 //! | `GET /_emulator/quotas` | `{"quotas": {"create_chatroom": 50, ..}}` (limited operations only) |
 //! | `GET /_emulator/health` | `{"status": "ok"}` (never needs the admin token) |
 //! | `GET /_emulator/info` | [`Info`]: name, version, org, app, auth modes, quotas on/off |
-//! | `POST /_emulator/reset[?scope=counts]` | [`Reset`]: everything (chatrooms, counts, faults, journal) or the counts only |
+//! | `POST /_emulator/reset[?scope=counts]` | [`Reset`]: everything (chatrooms, counts, quota windows, faults, journal) or the counts only |
 //! | `GET /_emulator/state` | the whole state, a [`StateSnapshot`] document (version [`STATE_VERSION`]) |
 //! | `PUT /_emulator/state` | replaces the whole state with the document sent (all or nothing); answers it |
 //! | `GET /_emulator/journal` | `{"requests": [..]}`: [`JournalEntry`]s, oldest first, newest [`JOURNAL_KEPT`] kept |

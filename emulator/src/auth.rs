@@ -19,7 +19,7 @@ use crate::service_error::ServiceError;
 ///
 /// Tokens issued by `POST /{org}/{app}/token` are accepted on top of these
 /// (until they expire) whenever client credentials are configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     /// Exactly this token is accepted.
     Static(String),
@@ -29,6 +29,24 @@ pub enum Auth {
     AppCertificate { app_id: String, certificate: Secret },
     /// A token any of these accepts.
     AnyOf(Vec<Auth>),
+}
+
+// By hand, so a fixed token never shows in `Debug` output (of the builder, the state, ...).
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::Static(_) => f.write_str("Static(<redacted>)"),
+            Auth::AppCertificate {
+                app_id,
+                certificate,
+            } => f
+                .debug_struct("AppCertificate")
+                .field("app_id", app_id)
+                .field("certificate", certificate)
+                .finish(),
+            Auth::AnyOf(all) => f.debug_tuple("AnyOf").field(all).finish(),
+        }
+    }
 }
 
 impl Auth {
@@ -279,6 +297,11 @@ mod tests {
         assert!(raw.validate().is_err());
         let debug = format!("{:?}", Auth::app_certificate(APP_ID, CERT));
         assert!(!debug.contains(CERT), "{debug}");
+        let debug = format!(
+            "{:?}",
+            Auth::AnyOf(vec![Auth::Static("fixed-secret".into())])
+        );
+        assert_eq!(debug, "AnyOf([Static(<redacted>)])");
     }
 
     #[test]

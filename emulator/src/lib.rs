@@ -83,7 +83,7 @@
 //! # The admin endpoint
 //!
 //! The same controls over HTTP, under `/_emulator` (a path the real service
-//! does not have; no token needed; JSON in and out):
+//! does not have; no service token needed; JSON in and out):
 //!
 //! | request | effect and answer |
 //! |---|---|
@@ -93,6 +93,22 @@
 //! | `GET /_emulator/requests` | `{"requests": {"create_chatroom": 3, ..}, "throttled": {..}}` |
 //! | `DELETE /_emulator/requests` | sets the counts back to 0 |
 //! | `GET /_emulator/quotas` | `{"quotas": {"create_chatroom": 50, ..}}` (limited operations only) |
+//! | `GET /_emulator/health` | `{"status": "ok"}` (never needs the admin token) |
+//! | `GET /_emulator/info` | [`Info`]: name, version, org, app, auth modes, quotas on/off |
+//! | `POST /_emulator/reset[?scope=counts]` | [`Reset`]: everything (chatrooms, counts, quota windows, faults, journal) or the counts only |
+//! | `GET /_emulator/state` | the whole state, a [`StateSnapshot`] document (version [`STATE_VERSION`]) |
+//! | `PUT /_emulator/state` | replaces the whole state with the document sent (all or nothing); answers it |
+//! | `GET /_emulator/journal` | `{"requests": [..]}`: [`JournalEntry`]s, oldest first, newest [`JOURNAL_KEPT`] kept |
+//! | `DELETE /_emulator/journal` | empties the journal |
+//! | `GET /_emulator/clock` | `{"now_unix": N}`, the clock token expiry is judged by |
+//! | `POST /_emulator/clock` | `{"now_unix": N}` sets it, `{"advance_secs": N}` moves it forward |
+//!
+//! With [`EmulatorBuilder::admin_token`] (`--admin-token`), every control but `health` answers
+//! 401 `unauthorized` without `Authorization: Bearer <admin token>`. The same controls are
+//! methods of [`Emulator`] and [`AppState`]: [`Emulator::info`], [`Emulator::reset`],
+//! [`Emulator::export_state`], [`Emulator::import_state`], [`Emulator::journal`],
+//! [`Emulator::clear_journal`], [`Emulator::now_unix`], [`Emulator::set_clock`],
+//! [`Emulator::advance_clock`], and `Emulator::client` (feature `client`) for a ready client.
 //!
 //! A fault object:
 //!
@@ -120,14 +136,17 @@ mod auth;
 mod clock;
 mod controls;
 pub mod faults;
+mod handle;
 // Formatted by prettyplease when generated; rustfmt must not reformat it.
 #[rustfmt::skip]
 pub mod generated;
+mod journal;
 mod link;
 mod quota;
 mod routes;
 pub mod server;
 mod service_error;
+mod state_file;
 mod store;
 mod validate;
 pub mod wire;
@@ -145,10 +164,12 @@ pub use auth::Auth;
 pub use clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use controls::ARRIVALS_KEPT;
 pub use faults::{Fault, FaultError, Faults};
+pub use handle::{Info, Reset};
+pub use journal::{JOURNAL_KEPT, JournalEntry, REDACTED};
 pub use quota::Quotas;
 pub use routes::router;
 pub use service_error::ServiceError;
-pub use store::FIRST_ID;
+pub use store::{ChatroomState, FIRST_ID, STATE_VERSION, StateError, StateSnapshot};
 pub use validate::is_username;
 
 /// The token accepted when no other authentication is configured.
@@ -180,8 +201,11 @@ struct Shared {
     auth: Auth,
     client_credentials: Option<auth::ClientCredentials>,
     issued: auth::IssuedTokens,
-    clock: clock::SharedClock,
+    clock: clock::ControlledClock,
     store: store::Store,
+    journal: journal::Journal,
+    /// When set, the control endpoints need it as a bearer token.
+    admin_token: Option<Secret>,
     log_requests: bool,
     requests: controls::Counters,
     arrivals: controls::Arrivals,
@@ -348,6 +372,7 @@ pub struct EmulatorBuilder {
     auth: Vec<Auth>,
     client_credentials: Option<auth::ClientCredentials>,
     clock: clock::SharedClock,
+    admin_token: Option<Secret>,
     strict_users: Option<Vec<String>>,
     app_id: Option<String>,
     addr: SocketAddr,
@@ -363,6 +388,7 @@ impl Default for EmulatorBuilder {
             auth: Vec::new(),
             client_credentials: None,
             clock: clock::SharedClock::default(),
+            admin_token: None,
             strict_users: None,
             app_id: None,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -455,6 +481,13 @@ impl EmulatorBuilder {
         self.app_id.clone().or(from_credentials)
     }
 
+    /// Protects the control endpoints (`/_emulator/...`, except `health`): they then answer
+    /// 401 `unauthorized` without `Authorization: Bearer <admin token>`.
+    pub fn admin_token(mut self, token: impl Into<Secret>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     // What the routes check tokens with.
     fn effective_auth(&self) -> Auth {
         match self.auth.as_slice() {
@@ -511,8 +544,10 @@ impl EmulatorBuilder {
             auth: self.effective_auth(),
             client_credentials: self.client_credentials.clone(),
             issued: auth::IssuedTokens::default(),
-            clock: self.clock.clone(),
+            clock: clock::ControlledClock::new(self.clock.clone()),
             store: store::Store::new(self.strict_users.clone()),
+            journal: journal::Journal::default(),
+            admin_token: self.admin_token.clone(),
             log_requests: self.log_requests,
             requests: controls::Counters::default(),
             arrivals: controls::Arrivals::default(),

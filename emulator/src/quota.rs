@@ -177,6 +177,14 @@ impl Limiter {
         self.throttled.reset();
     }
 
+    /// Forgets every admitted arrival, so a reset emulator starts with full quotas.
+    pub(crate) fn reset_windows(&self) {
+        for window in self.windows.values() {
+            let mut window = window.lock().unwrap_or_else(PoisonError::into_inner);
+            window.arrivals.clear();
+        }
+    }
+
     pub(crate) fn quotas(&self) -> &Quotas {
         &self.quotas
     }
@@ -191,6 +199,24 @@ mod tests {
             per_sec,
             arrivals: VecDeque::new(),
         }
+    }
+
+    #[test]
+    fn reset_windows_gives_full_quotas_back() {
+        let limiter = Limiter::new(&Quotas::per_second([("list_chatrooms", 0)]));
+        let op = "list_chatrooms";
+        // Fill the window by hand: admit() would judge by the wall clock.
+        if let Some(w) = limiter.windows.get(op) {
+            let mut w = w.lock().unwrap_or_else(PoisonError::into_inner);
+            w.per_sec = 1;
+            w.arrivals.push_back(Instant::now());
+        }
+        limiter.reset_windows();
+        let left = limiter
+            .windows
+            .get(op)
+            .map(|w| w.lock().map(|w| w.arrivals.len()));
+        assert!(matches!(left, Some(Ok(0))));
     }
 
     #[test]

@@ -147,9 +147,14 @@ impl ServiceError {
         Self::of(ErrorCode::ResourceNotFound, d)
     }
 
-    /// 404: the path does not start with this emulator's `/{org}/{app}`.
-    pub fn org_app_not_found(org: &str, app: &str, path: &str) -> Self {
+    /// 404: the path does not start with this emulator's `/{org}/{app}`. The answer names
+    /// the org/app the request asked for (its first two segments), not the emulator's own,
+    /// so a user sees what is wrong with their request.
+    pub fn org_app_not_found(path: &str) -> Self {
         let uri = path.trim_start_matches('/');
+        let mut segments = uri.split('/');
+        let org = segments.next().unwrap_or_default();
+        let app = segments.next().unwrap_or_default();
         let d = format!("Could not find application for {org}/{app} from URI: {uri}");
         Self::of(ErrorCode::OrganizationApplicationNotFound, d)
     }

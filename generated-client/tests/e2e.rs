@@ -281,7 +281,8 @@ async fn each_emulator_error_arrives_typed_with_its_fields() {
             .list_chatrooms(&ListChatroomsQuery::default())
             .await,
     );
-    let text = "Could not find application for e2e-org/e2e-app";
+    // The answer names the org/app the request asked for (issue 15).
+    let text = "Could not find application for e2e-org/other-app";
     assert_api(&err, 404, ErrorCode::OrganizationApplicationNotFound, text);
 
     // 401 auth_bad_access_token: a token the emulator does not know.

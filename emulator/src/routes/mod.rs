@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use agora_chat::operation::OperationMeta;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::header::HOST;
 use axum::http::{HeaderMap, Uri};
@@ -20,6 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 
 use crate::AppState;
+use crate::journal::JournalEntry;
 use crate::link::Link;
 use crate::server::Ctx;
 use crate::service_error::ServiceError;
@@ -36,12 +38,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // The test controls: no token, outside `/{org}/{app}`.
-        .merge(admin::routes());
+        .merge(admin::routes(&state));
     let api = if state.log_requests() {
         api.layer(from_fn(log_request))
     } else {
         api
     };
+    // Outermost, so the journal records the status the client got.
+    let api = api.layer(from_fn_with_state(state.clone(), journal));
     api.with_state(state)
 }
 
@@ -102,14 +106,54 @@ async fn controls(State(state): State<AppState>, req: Request, next: Next) -> Re
         return next.run(req).await;
     };
     state.count_request(op.id);
-    match state.faults().next(op.id) {
+    let mut res = match state.faults().next(op.id) {
         None => next.run(req).await,
         Some(fault) => {
             let link = req.extensions().get::<ConnectInfo<Link>>();
             let link = link.map(|ConnectInfo(link)| link.clone());
             crate::faults::apply(fault, link, req, next).await
         }
+    };
+    // The journal, outside the router, learns the operation from the response.
+    res.extensions_mut().insert(OperationTag(op.id));
+    res
+}
+
+/// The client operation a response answered, for the journal.
+#[derive(Debug, Clone, Copy)]
+struct OperationTag(&'static str);
+
+/// Bodies above this are not buffered for the journal but answered 413 at once; far above
+/// what any operation accepts ([`crate::server::MAX_BODY_BYTES`]), so no answer changes.
+const JOURNAL_BODY_LIMIT: usize = 1 << 20;
+
+// Records every request to the API (not to the controls): the body is buffered so it can be
+// both recorded and handed on.
+async fn journal(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/_emulator/") {
+        return next.run(req).await;
     }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, JOURNAL_BODY_LIMIT).await else {
+        return ServiceError::payload_too_large().into_response();
+    };
+    let mut entry = JournalEntry {
+        seq: 0,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        status: 0,
+        operation: None,
+        body: crate::journal::recorded_body(&bytes),
+    };
+    let res = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    entry.status = res.status().as_u16();
+    let tag = res.extensions().get::<OperationTag>();
+    entry.operation = tag.map(|OperationTag(op)| (*op).to_owned());
+    state.record(entry);
+    res
 }
 
 // Runs after the gate: 429 `reach_limit` over the operation's quota.
@@ -140,7 +184,7 @@ fn admit(state: &AppState, req: &Request) -> Result<Ctx, ServiceError> {
     let path = req.uri().path();
     let sub_path = state
         .below_app(path)
-        .ok_or_else(|| ServiceError::org_app_not_found(state.org(), state.app(), path))?;
+        .ok_or_else(|| ServiceError::org_app_not_found(path))?;
     if sub_path != "/token" {
         state.authenticate(req.headers())?;
     }

@@ -11,13 +11,13 @@ use crate::wire::{
 
 #[derive(Debug, Clone)]
 pub(super) struct Room {
-    name: String,
-    description: String,
-    owner: String,
-    members: Vec<String>,
-    maxusers: u32,
-    custom: String,
-    created: i64,
+    pub(super) name: String,
+    pub(super) description: String,
+    pub(super) owner: String,
+    pub(super) members: Vec<String>,
+    pub(super) maxusers: u32,
+    pub(super) custom: String,
+    pub(super) created: i64,
 }
 
 /// One page of the chatroom list, newest first.
@@ -110,7 +110,7 @@ impl Store {
 }
 
 impl Inner {
-    fn insert(&mut self, room: Room) -> u64 {
+    pub(super) fn insert(&mut self, room: Room) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         for user in room.affiliations() {
@@ -123,7 +123,7 @@ impl Inner {
 }
 
 // Lowercased, deduplicated members without the owner, in request order.
-fn members_of(owner: &str, members: &[String]) -> Vec<String> {
+pub(super) fn members_of(owner: &str, members: &[String]) -> Vec<String> {
     let mut seen = HashSet::from([owner.to_owned()]);
     let lower = members.iter().map(|m| m.to_ascii_lowercase());
     lower.filter(|m| seen.insert(m.clone())).collect()
@@ -134,7 +134,7 @@ impl Room {
         std::iter::once(&self.owner).chain(&self.members)
     }
 
-    fn count(&self) -> u32 {
+    pub(super) fn count(&self) -> u32 {
         u32::try_from(1 + self.members.len()).unwrap_or(u32::MAX)
     }
 

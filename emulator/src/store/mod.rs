@@ -3,12 +3,14 @@
 //! duplicate a write.
 
 mod chatrooms;
+mod snapshot;
 mod users;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chatrooms::Room;
+pub use snapshot::{ChatroomState, STATE_VERSION, StateError, StateSnapshot};
 
 /// The first id handed out; ids then grow by one per create, like the
 /// service's digit-string ids.
@@ -32,20 +34,30 @@ struct Inner {
     joined: HashMap<String, BTreeSet<u64>>,
 }
 
-impl Store {
-    /// An empty store; `strict_users` switches on strict mode.
-    pub fn new(strict_users: Option<Vec<String>>) -> Self {
-        let strict = strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
-        let inner = Inner {
+impl Inner {
+    fn empty() -> Self {
+        Inner {
             next_id: FIRST_ID,
             rooms: BTreeMap::new(),
             users: HashSet::new(),
             joined: HashMap::new(),
-        };
+        }
+    }
+}
+
+impl Store {
+    /// An empty store; `strict_users` switches on strict mode.
+    pub fn new(strict_users: Option<Vec<String>>) -> Self {
+        let strict = strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
         Self {
-            inner: Mutex::new(inner),
+            inner: Mutex::new(Inner::empty()),
             strict,
         }
+    }
+
+    /// Forgets every chatroom and user; ids start again at [`FIRST_ID`].
+    pub fn clear(&self) {
+        *self.lock() = Inner::empty();
     }
 
     // Nothing panics while the lock is held, but a poisoned lock must not

@@ -20,30 +20,92 @@ fn help_exits_zero_and_bad_arguments_exit_two() {
         .expect("runs");
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
-    assert!(err.contains("invalid value 'nope' for --port"), "{err}");
+    assert!(
+        err.contains("invalid value 'nope' for '--port <N>'"),
+        "{err}"
+    );
+}
+
+/// The binary with no AGORA_EMULATOR_* variable from the caller's environment.
+fn bin() -> Command {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AGORA_EMULATOR_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+#[test]
+fn version_help_and_an_unknown_switch_behave_as_users_expect() {
+    let version = bin().arg("--version").output().expect("runs");
+    assert!(version.status.success());
+    let text = String::from_utf8_lossy(&version.stdout);
+    assert_eq!(
+        text.trim(),
+        format!("agora-chat-emulator {}", env!("CARGO_PKG_VERSION"))
+    );
+    let short = bin().arg("-h").output().expect("runs");
+    assert!(short.status.success());
+    let help = bin().arg("--help").output().expect("runs");
+    assert!(help.status.success() && help.stderr.is_empty());
+    insta::assert_snapshot!("help", String::from_utf8_lossy(&help.stdout));
+    let unknown = bin().arg("--prot").arg("1").output().expect("runs");
+    assert_eq!(unknown.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("unexpected argument '--prot' found"), "{err}");
+    assert!(err.contains("For more information, try '--help'."), "{err}");
+    assert!(unknown.stdout.is_empty());
 }
 
 struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
+    out_lines: mpsc::Receiver<String>,
 }
 
 impl Server {
     fn start(args: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        Self::start_with(args, &[])
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = bin()
             .args(args)
-            .stdout(Stdio::null())
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawns");
         let stderr = child.stderr.take().expect("stderr");
+        let stdout = child.stdout.take().expect("stdout");
+        let (out_tx, out_lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = out_tx.send(line);
+            }
+        });
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 let _ = tx.send(line);
             }
         });
-        Server { child, lines }
+        Server {
+            child,
+            lines,
+            out_lines,
+        }
+    }
+
+    /// The base URL from the `listening on` line on stdout.
+    fn base_url(&self) -> String {
+        let wait = || self.out_lines.recv_timeout(Duration::from_secs(10));
+        let line = tokio::task::block_in_place(wait).expect("a line on stdout");
+        let url = line.strip_prefix("listening on ");
+        url.unwrap_or_else(|| panic!("not a listening line: {line}"))
+            .to_owned()
     }
 
     fn line(&self) -> String {
@@ -111,7 +173,7 @@ fn malformed_app_credentials_exit_two_with_a_clear_message() {
     assert_eq!(bad.status.code(), Some(2));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        err.contains("--app-id: invalid app id: must be exactly 32 hex characters"),
+        err.contains("invalid app id: must be exactly 32 hex characters"),
         "{err}"
     );
     let lonely = Command::new(BIN)
@@ -217,4 +279,81 @@ async fn quotas_from_a_flag_and_faults_over_the_admin_endpoint() {
     assert_eq!(reply(http.get(&list).bearer_auth("t")).await.status, 200);
     let counts = reply(http.get(format!("{root}/_emulator/requests"))).await;
     assert_eq!(counts.body["requests"]["list_chatrooms"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_is_saved_on_sigterm_and_seeds_the_next_run() {
+    let dir = std::env::temp_dir().join(format!("emu-cli-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("state.json");
+    let path = file.to_string_lossy().into_owned();
+    let mut server = Server::start(&["--port", "0", "--token", "t", "--state", &path]);
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let create = r#"{"name": "kept", "description": "d", "owner": "alice"}"#;
+    let created = reply(
+        http.post(format!("{base}/demo/demo/chatrooms"))
+            .bearer_auth("t")
+            .header("Content-Type", "application/json")
+            .body(create),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let sent = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
+    assert!(sent.is_ok_and(|s| s.success()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let saved = std::fs::read_to_string(&file).expect("the state file was written");
+    assert!(saved.contains("\"kept\""), "{saved}");
+    assert!(!saved.contains("\"t\""), "no token in the state file");
+    let seeded = Server::start(&["--port", "0", "--seed", &path]);
+    let base = seeded.base_url();
+    let listed = reply(
+        http.get(format!("{base}/demo/demo/chatrooms"))
+            .bearer_auth("emulator-token"),
+    )
+    .await;
+    assert_eq!(listed.body["data"][0]["name"], "kept", "{}", listed.body);
+    drop(seeded);
+    std::fs::write(&file, "{\"version\": 1, \"chatrooms\": 3}").expect("writes");
+    let bad = bin()
+        .args(["--port", "0", "--seed", &path])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("state.json") && err.contains("invalid type"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_from_the_environment_and_the_admin_token() {
+    let env = [
+        ("AGORA_EMULATOR_TOKEN", "envtok"),
+        ("AGORA_EMULATOR_ADMIN_TOKEN", "adm"),
+    ];
+    let server = Server::start_with(&["--port", "0"], &env);
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let list = format!("{base}/demo/demo/chatrooms");
+    assert_eq!(
+        reply(http.get(&list).bearer_auth("envtok")).await.status,
+        200
+    );
+    let info = format!("{base}/_emulator/info");
+    let denied = reply(http.get(&info)).await;
+    assert_eq!(denied.status, 401);
+    assert_eq!(denied.body["error"], "unauthorized");
+    let info = reply(http.get(&info).bearer_auth("adm")).await;
+    assert_eq!(info.body["admin_token"], true);
+    let health = reply(http.get(format!("{base}/_emulator/health"))).await;
+    assert_eq!(health.status, 200);
 }

@@ -211,6 +211,11 @@ async fn wrong_org_or_app_is_organization_application_not_found() {
     ] {
         let r = reply(api.http.get(format!("{base}{path}")).bearer_auth(TOKEN)).await;
         assert_error(&r, 404, "organization_application_not_found");
+        // The answer names what the request asked for, not the emulator's own org/app.
+        if path == "/other/demo/chatrooms" {
+            let text = r.body["error_description"].as_str().unwrap_or_default();
+            assert!(text.contains("for other/demo from"), "{text}");
+        }
         // The app is looked up before the token.
         let r = reply(api.http.delete(format!("{base}{path}"))).await;
         assert_error(&r, 404, "organization_application_not_found");

@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod common;
 mod concurrency;
+mod controls;
 mod counts;
 mod errors;
 mod faults;

@@ -512,6 +512,18 @@ async fn an_odd_error_field_does_not_lose_the_error_code() {
     assert_eq!(server.requests().len(), 1, "resource_limited was retried");
 }
 
+#[tokio::test]
+async fn an_odd_error_field_does_not_stop_an_expired_token_from_being_refreshed() {
+    let (emu, client) = emulator_and_client().await;
+    let expired = r#"{"error":"unauthorized","timestamp":"x","duration":{},"exception":[1]}"#;
+    emu.faults()
+        .push("list_chatrooms", Fault::status(401).body(expired))
+        .expect("fault");
+    let listed = client.list_chatrooms(&listing()).await;
+    assert!(listed.is_ok(), "the 401 was not refreshed: {listed:?}");
+    assert_eq!(emu.request_count("list_chatrooms"), 2);
+}
+
 // 8. Small traps.
 
 #[tokio::test]

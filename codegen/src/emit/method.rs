@@ -215,5 +215,10 @@ fn errors_doc(op: &Operation) -> String {
     if op.check == Some(ResponseCheck::AppliedFlags) {
         out.push_str("\n[`Error::NotApplied`](crate::Error::NotApplied) when the service reports a field as not applied.\n");
     }
+    if let Some(code) = &op.retry_observes_done {
+        out.push_str(&format!(
+            "\n[`Error::AlreadyDone`](crate::Error::AlreadyDone) when a retry is answered `{code}` after an earlier attempt may have been processed: the call's effect may be its own.\n"
+        ));
+    }
     out
 }

@@ -377,6 +377,8 @@ impl crate::Client {
     /// - `404 service_resource_not_found`: The chatroom does not exist.
     ///
     /// [`Error::NotApplied`](crate::Error::NotApplied) when the service reports a field as not applied.
+    ///
+    /// [`Error::AlreadyDone`](crate::Error::AlreadyDone) when a retry is answered `service_resource_not_found` after an earlier attempt may have been processed: the call's effect may be its own.
     pub async fn delete_chatroom(
         &self,
         chatroom_id: &ChatroomId,

@@ -75,7 +75,8 @@ struct Cli {
     /// A fixed bearer token to accept (default emulator-token, unless --app-id is given)
     #[arg(long, value_name = "TOKEN", env = "AGORA_EMULATOR_TOKEN", hide_env_values = true, value_parser = non_empty)]
     token: Option<String>,
-    /// With --app-certificate: accept AccessToken2 chat app tokens for this App ID (32 hex)
+    /// With --app-certificate: accept AccessToken2 chat app tokens for this App ID (32 hex), and
+    /// serve the API under /app-id/APP_ID too
     #[arg(long, value_name = "HEX32", env = "AGORA_EMULATOR_APP_ID", hide_env_values = true, value_parser = parse_app_id)]
     app_id: Option<String>,
     /// The App Certificate app tokens are signed with (32 hex)

@@ -494,7 +494,7 @@ async fn without_validation_the_server_answers_every_rule() {
     // Values that would change the path are never sent, validation or not.
     let empty = ChatroomId::new("");
     let query = ListJoinedChatroomsQuery::default();
-    validation(client.get_chatrooms(&[]).await);
+    validation(client.get_chatrooms(Vec::<&str>::new()).await);
     validation(client.delete_chatroom(&empty).await);
     validation(
         client

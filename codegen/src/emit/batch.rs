@@ -3,7 +3,7 @@
 
 use super::docs::doc_attrs;
 use super::method::{list_item_type, response_types};
-use super::signature::borrowed_param;
+use super::signature::{borrowed_param, collect_values, many_values_param, normalize_param};
 use super::{ident, rust_type};
 use crate::ir::{Batch, Bulk, Operation};
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -13,10 +13,10 @@ use quote::quote;
 /// `max_items`, the other path parameters fixed; one answer per key, in the order given.
 pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &TokenStream) -> TokenStream {
     let param = &op.path_params[batch.param];
-    let Some(key) = param.ty.list_item() else {
+    let Some(key_ty) = param.ty.list_item() else {
         return TokenStream::new();
     };
-    let key = rust_type(key);
+    let key = rust_type(key_ty);
     let (name, base, arg, field) = (
         ident(&format!("{}_batched", op.id)),
         ident(&op.id),
@@ -25,12 +25,15 @@ pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &TokenStream) ->
     );
     let mut params = Vec::new();
     let mut args = Vec::new();
+    let mut normalize = TokenStream::new();
     for (index, p) in op.path_params.iter().enumerate() {
         if index == batch.param {
-            params.push(quote!(#arg: &[#key]));
+            params.push(many_values_param(&arg, key_ty));
+            normalize.extend(collect_values(&arg, key_ty));
             args.push(quote!(&chunk));
         } else {
             params.push(borrowed_param(p));
+            normalize.extend(normalize_param(p));
             let fixed = ident(&p.name);
             args.push(quote!(#fixed));
         }
@@ -54,8 +57,9 @@ pub fn emit_batched_method(op: &Operation, batch: &Batch, item: &TokenStream) ->
     quote! {
         #doc
         pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Result<Vec<crate::bulk::Lookup<#key, #item>>, crate::Error> {
+            #normalize
             let spec = crate::bulk::BatchSpec { chunk_size: #chunk, key_of: |item: &#item| #key_of, none_found: #none_found };
-            crate::bulk::lookup(#arg, spec, options, |chunk| async move {
+            crate::bulk::lookup(&#arg, spec, options, |chunk| async move {
                 self.#base(#(#args),*).await.map(crate::Response::into_data)
             })
             .await
@@ -75,12 +79,15 @@ pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> T
     );
     let mut params = Vec::new();
     let mut args = Vec::new();
+    let mut normalize = TokenStream::new();
     for (index, p) in op.path_params.iter().enumerate() {
         if index == bulk.param {
-            params.push(quote!(#values: &[#value]));
+            params.push(many_values_param(&values, &param.ty));
+            normalize.extend(collect_values(&values, &param.ty));
             args.push(quote!(&#arg));
         } else {
             params.push(borrowed_param(p));
+            normalize.extend(normalize_param(p));
             let fixed = ident(&p.name);
             args.push(quote!(#fixed));
         }
@@ -119,7 +126,8 @@ pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> T
     quote! {
         #doc
         pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Vec<(#value, Result<#result, crate::Error>)> {
-            crate::bulk::run(#values.to_vec(), options, |#arg| async move { #call }).await
+            #normalize
+            crate::bulk::run(#values, options, |#arg| async move { #call }).await
         }
     }
 }

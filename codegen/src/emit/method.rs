@@ -2,10 +2,10 @@
 //! `Call` to the runtime: no HTTP, auth or retry logic is generated.
 
 use super::docs::{doc_attrs, field_doc};
-use super::signature::{borrowed_param, query_struct_name};
+use super::signature::{borrowed_param, normalize_params, query_struct_name};
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Operation, Pagination, ResponseCheck, Segment, screaming_case};
+use crate::ir::{Ir, Operation, Pagination, ResponseCheck, Segment, Ty, screaming_case};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -20,10 +20,12 @@ pub fn emit_method(ir: &Ir, op: &Operation) -> TokenStream {
     let query = (!op.query_params.is_empty()).then(|| quote!(call.query = query.query_pairs();));
     let body = op.body.as_ref().map(|_| quote!(call.json_body(body)?;));
     let mutable = (query.is_some() || body.is_some()).then(|| quote!(mut));
+    let normalize = normalize_params(op);
     quote! {
         #doc
         pub async fn #name(&self, #(#params),*) -> Result<crate::Response<#out_ty>, crate::Error> {
             let op = &#meta;
+            #normalize
             #validation
             #path
             let #mutable call = crate::request::Call::new(op, path.finish());
@@ -91,8 +93,12 @@ fn emit_validation(op: &Operation) -> TokenStream {
         .path_params
         .iter()
         .map(|p| {
+            // Normalized: a `&str`, or an owned `Vec` of a list.
             let arg = ident(&p.name);
-            field_checks(p, quote!(#arg))
+            match p.ty {
+                Ty::List(_) => field_checks(p, quote!(&#arg)),
+                _ => field_checks(p, quote!(#arg)),
+            }
         })
         .filter(|checks| !checks.is_empty())
         .collect();

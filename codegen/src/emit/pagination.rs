@@ -93,8 +93,17 @@ pub fn emit_paged_methods(op: &Operation, query: &Ident, item: &TokenStream) -> 
         .iter()
         .map(|p| {
             let arg = ident(&p.name);
-            match p.ty {
-                Ty::String => quote!(let #arg = #arg.to_owned();),
+            // Owned, so the stream is `'static`; each page borrows them again.
+            match &p.ty {
+                Ty::List(item) if item.is_stringlike() => quote! {
+                    let #arg: Vec<String> = #arg
+                        .into_iter()
+                        .map(|value| AsRef::<str>::as_ref(&value).to_owned())
+                        .collect();
+                },
+                ty if ty.is_stringlike() => {
+                    quote!(let #arg: String = AsRef::<str>::as_ref(&#arg).to_owned();)
+                }
                 Ty::List(_) => quote!(let #arg = #arg.to_vec();),
                 _ => quote!(let #arg = #arg.clone();),
             }

@@ -164,15 +164,15 @@ fn emit_constructor(type_name: &str, fields: &[Field]) -> TokenStream {
     );
     let params = fields.iter().filter(|f| f.required).map(|f| {
         let name = ident(&f.name);
-        let ty = rust_type(&f.ty);
-        quote!(#name: impl Into<#ty>)
+        let ty = value_param_type(&f.ty);
+        quote!(#name: #ty)
     });
     let inits = fields.iter().map(|f| {
         let name = ident(&f.name);
-        if f.required {
-            quote!(#name: #name.into())
-        } else {
-            quote!(#name: None)
+        match (f.required, takes_plain_value(&f.ty)) {
+            (true, true) => quote!(#name),
+            (true, false) => quote!(#name: #name.into()),
+            (false, _) => quote!(#name: None),
         }
     });
     quote! {
@@ -183,16 +183,52 @@ fn emit_constructor(type_name: &str, fields: &[Field]) -> TokenStream {
     }
 }
 
+/// Integers and booleans are taken as themselves: `impl Into<u32>` would reject a plain
+/// literal such as `500` (it infers as `i32`), so callers would have to write `500u32`.
+fn takes_plain_value(ty: &Ty) -> bool {
+    matches!(ty, Ty::Int(_) | Ty::Bool)
+}
+
+/// The type of a constructor or setter argument for a value of type `ty`.
+fn value_param_type(ty: &Ty) -> TokenStream {
+    let rust = rust_type(ty);
+    if takes_plain_value(ty) {
+        rust
+    } else {
+        quote!(impl Into<#rust>)
+    }
+}
+
 fn emit_setter(field: &Field) -> TokenStream {
     let name = ident(&field.name);
     let doc = format!(" Sets `{}`.", field.name);
     match &field.ty {
+        Ty::List(item) if takes_plain_value(item) => {
+            let item = rust_type(item);
+            quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, values: impl IntoIterator<Item = #item>) -> Self {
+                    self.#name = Some(values.into_iter().collect());
+                    self
+                }
+            }
+        }
         Ty::List(item) => {
             let item = rust_type(item);
             quote! {
                 #[doc = #doc]
                 pub fn #name(mut self, values: impl IntoIterator<Item = impl Into<#item>>) -> Self {
                     self.#name = Some(values.into_iter().map(Into::into).collect());
+                    self
+                }
+            }
+        }
+        ty if takes_plain_value(ty) => {
+            let ty = rust_type(ty);
+            quote! {
+                #[doc = #doc]
+                pub fn #name(mut self, value: #ty) -> Self {
+                    self.#name = Some(value);
                     self
                 }
             }

@@ -102,18 +102,18 @@ impl ResponseMeta {
         self
     }
     /// Sets `timestamp`.
-    pub fn timestamp(mut self, value: impl Into<i64>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn timestamp(mut self, value: i64) -> Self {
+        self.timestamp = Some(value);
         self
     }
     /// Sets `duration`.
-    pub fn duration(mut self, value: impl Into<i64>) -> Self {
-        self.duration = Some(value.into());
+    pub fn duration(mut self, value: i64) -> Self {
+        self.duration = Some(value);
         self
     }
     /// Sets `count`.
-    pub fn count(mut self, value: impl Into<u64>) -> Self {
-        self.count = Some(value.into());
+    pub fn count(mut self, value: u64) -> Self {
+        self.count = Some(value);
         self
     }
     /// Sets `cursor`.
@@ -174,13 +174,13 @@ impl ErrorBody {
         self
     }
     /// Sets `timestamp`.
-    pub fn timestamp(mut self, value: impl Into<i64>) -> Self {
-        self.timestamp = Some(value.into());
+    pub fn timestamp(mut self, value: i64) -> Self {
+        self.timestamp = Some(value);
         self
     }
     /// Sets `duration`.
-    pub fn duration(mut self, value: impl Into<i64>) -> Self {
-        self.duration = Some(value.into());
+    pub fn duration(mut self, value: i64) -> Self {
+        self.duration = Some(value);
         self
     }
     /// Sets `error_description`.

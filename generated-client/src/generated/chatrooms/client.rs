@@ -163,10 +163,11 @@ impl crate::Client {
     /// - `404 resource_not_found`: The user does not exist.
     pub async fn list_joined_chatrooms(
         &self,
-        username: &str,
+        username: impl AsRef<str>,
         query: &ListJoinedChatroomsQuery,
     ) -> Result<crate::Response<Vec<JoinedChatroom>>, crate::Error> {
         let op = &LIST_JOINED_CHATROOMS;
+        let username: &str = AsRef::<str>::as_ref(&username);
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -191,7 +192,7 @@ impl crate::Client {
     /// (`None` after the last page), which can be kept to resume later.
     pub async fn list_joined_chatrooms_page(
         &self,
-        username: &str,
+        username: impl AsRef<str>,
         query: &ListJoinedChatroomsQuery,
     ) -> Result<
         crate::paginate::Page<JoinedChatroom, ListJoinedChatroomsQuery>,
@@ -210,13 +211,13 @@ impl crate::Client {
     /// [`Error::Pagination`](crate::Error::Pagination); any other error ends it after that error.
     pub fn list_joined_chatrooms_stream(
         &self,
-        username: &str,
+        username: impl AsRef<str>,
         query: ListJoinedChatroomsQuery,
     ) -> impl futures_util::Stream<
         Item = Result<JoinedChatroom, crate::Error>,
     > + Send + 'static {
         let client = self.clone();
-        let username = username.to_owned();
+        let username: String = AsRef::<str>::as_ref(&username).to_owned();
         let first = crate::paginate::PageQuery::with_largest_pages(query);
         crate::paginate::stream(
             LIST_JOINED_CHATROOMS.id,
@@ -232,11 +233,15 @@ impl crate::Client {
     /// concurrency and an optional progress callback: one result per value, in the order given.
     pub async fn list_joined_chatrooms_bulk(
         &self,
-        usernames: &[String],
+        usernames: impl IntoIterator<Item = impl AsRef<str>>,
         options: &crate::bulk::BulkOptions,
     ) -> Vec<(String, Result<Vec<JoinedChatroom>, crate::Error>)> {
+        let usernames: Vec<String> = usernames
+            .into_iter()
+            .map(|value| <String>::from(AsRef::<str>::as_ref(&value)))
+            .collect();
         crate::bulk::run(
-                usernames.to_vec(),
+                usernames,
                 options,
                 |username| async move {
                     futures_util::TryStreamExt::try_collect(
@@ -267,13 +272,17 @@ impl crate::Client {
     /// - `404 service_resource_not_found`: None of the chatrooms exists.
     pub async fn get_chatrooms(
         &self,
-        chatroom_ids: &[ChatroomId],
+        chatroom_ids: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Result<crate::Response<Vec<ChatroomDetail>>, crate::Error> {
         let op = &GET_CHATROOMS;
+        let chatroom_ids: Vec<ChatroomId> = chatroom_ids
+            .into_iter()
+            .map(|value| <ChatroomId>::from(AsRef::<str>::as_ref(&value)))
+            .collect();
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
-                let value = chatroom_ids;
+                let value = &chatroom_ids;
                 checker.items("chatroom_ids", value.len(), Some(1u32), Some(100u32));
                 for (index, value) in value.iter().enumerate() {
                     checker
@@ -301,16 +310,20 @@ impl crate::Client {
     /// distinct key in the order given; keys the service did not return are `NotFound`.
     pub async fn get_chatrooms_batched(
         &self,
-        chatroom_ids: &[ChatroomId],
+        chatroom_ids: impl IntoIterator<Item = impl AsRef<str>>,
         options: &crate::bulk::BulkOptions,
     ) -> Result<Vec<crate::bulk::Lookup<ChatroomId, ChatroomDetail>>, crate::Error> {
+        let chatroom_ids: Vec<ChatroomId> = chatroom_ids
+            .into_iter()
+            .map(|value| <ChatroomId>::from(AsRef::<str>::as_ref(&value)))
+            .collect();
         let spec = crate::bulk::BatchSpec {
             chunk_size: 100,
             key_of: |item: &ChatroomDetail| &item.id,
             none_found: Some("service_resource_not_found"),
         };
         crate::bulk::lookup(
-                chatroom_ids,
+                &chatroom_ids,
                 spec,
                 options,
                 |chunk| async move {
@@ -339,10 +352,11 @@ impl crate::Client {
     /// [`Error::NotApplied`](crate::Error::NotApplied) when the service reports a field as not applied.
     pub async fn update_chatroom(
         &self,
-        chatroom_id: &ChatroomId,
+        chatroom_id: impl AsRef<str>,
         body: &UpdateChatroom,
     ) -> Result<crate::Response<UpdateResult>, crate::Error> {
         let op = &UPDATE_CHATROOM;
+        let chatroom_id: &str = AsRef::<str>::as_ref(&chatroom_id);
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -381,9 +395,10 @@ impl crate::Client {
     /// [`Error::AlreadyDone`](crate::Error::AlreadyDone) when a retry is answered `service_resource_not_found` after an earlier attempt may have been processed: the call's effect may be its own.
     pub async fn delete_chatroom(
         &self,
-        chatroom_id: &ChatroomId,
+        chatroom_id: impl AsRef<str>,
     ) -> Result<crate::Response<DeleteResult>, crate::Error> {
         let op = &DELETE_CHATROOM;
+        let chatroom_id: &str = AsRef::<str>::as_ref(&chatroom_id);
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -404,11 +419,15 @@ impl crate::Client {
     /// concurrency and an optional progress callback: one result per value, in the order given.
     pub async fn delete_chatroom_bulk(
         &self,
-        chatroom_ids: &[ChatroomId],
+        chatroom_ids: impl IntoIterator<Item = impl AsRef<str>>,
         options: &crate::bulk::BulkOptions,
     ) -> Vec<(ChatroomId, Result<crate::Response<DeleteResult>, crate::Error>)> {
+        let chatroom_ids: Vec<ChatroomId> = chatroom_ids
+            .into_iter()
+            .map(|value| <ChatroomId>::from(AsRef::<str>::as_ref(&value)))
+            .collect();
         crate::bulk::run(
-                chatroom_ids.to_vec(),
+                chatroom_ids,
                 options,
                 |chatroom_id| async move { self.delete_chatroom(&chatroom_id).await },
             )

@@ -99,8 +99,8 @@ impl ListChatroomsQuery {
     /// The fewest characters allowed for `cursor`.
     pub const CURSOR_MIN_CHARS: usize = 1;
     /// Sets `limit`.
-    pub fn limit(mut self, value: impl Into<u32>) -> Self {
-        self.limit = Some(value.into());
+    pub fn limit(mut self, value: u32) -> Self {
+        self.limit = Some(value);
         self
     }
     /// Sets `cursor`.
@@ -159,13 +159,13 @@ impl ListJoinedChatroomsQuery {
     /// The largest value allowed for `pagesize`.
     pub const PAGESIZE_MAX: u32 = 1000;
     /// Sets `pagenum`.
-    pub fn pagenum(mut self, value: impl Into<u32>) -> Self {
-        self.pagenum = Some(value.into());
+    pub fn pagenum(mut self, value: u32) -> Self {
+        self.pagenum = Some(value);
         self
     }
     /// Sets `pagesize`.
-    pub fn pagesize(mut self, value: impl Into<u32>) -> Self {
-        self.pagesize = Some(value.into());
+    pub fn pagesize(mut self, value: u32) -> Self {
+        self.pagesize = Some(value);
         self
     }
 }

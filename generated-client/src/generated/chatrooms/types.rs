@@ -133,8 +133,8 @@ impl CreateChatroom {
         }
     }
     /// Sets `maxusers`.
-    pub fn maxusers(mut self, value: impl Into<u32>) -> Self {
-        self.maxusers = Some(value.into());
+    pub fn maxusers(mut self, value: u32) -> Self {
+        self.maxusers = Some(value);
         self
     }
     /// Sets `members`.
@@ -200,13 +200,13 @@ impl ChatroomSummary {
         self
     }
     /// Sets `affiliations_count`.
-    pub fn affiliations_count(mut self, value: impl Into<u32>) -> Self {
-        self.affiliations_count = Some(value.into());
+    pub fn affiliations_count(mut self, value: u32) -> Self {
+        self.affiliations_count = Some(value);
         self
     }
     /// Sets `disabled`.
-    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
-        self.disabled = Some(value.into());
+    pub fn disabled(mut self, value: bool) -> Self {
+        self.disabled = Some(value);
         self
     }
 }
@@ -233,8 +233,8 @@ impl JoinedChatroom {
         }
     }
     /// Sets `disabled`.
-    pub fn disabled(mut self, value: impl Into<bool>) -> Self {
-        self.disabled = Some(value.into());
+    pub fn disabled(mut self, value: bool) -> Self {
+        self.disabled = Some(value);
         self
     }
 }
@@ -313,18 +313,18 @@ impl ChatroomDetail {
         self
     }
     /// Sets `membersonly`.
-    pub fn membersonly(mut self, value: impl Into<bool>) -> Self {
-        self.membersonly = Some(value.into());
+    pub fn membersonly(mut self, value: bool) -> Self {
+        self.membersonly = Some(value);
         self
     }
     /// Sets `allowinvites`.
-    pub fn allowinvites(mut self, value: impl Into<bool>) -> Self {
-        self.allowinvites = Some(value.into());
+    pub fn allowinvites(mut self, value: bool) -> Self {
+        self.allowinvites = Some(value);
         self
     }
     /// Sets `maxusers`.
-    pub fn maxusers(mut self, value: impl Into<u32>) -> Self {
-        self.maxusers = Some(value.into());
+    pub fn maxusers(mut self, value: u32) -> Self {
+        self.maxusers = Some(value);
         self
     }
     /// Sets `owner`.
@@ -333,8 +333,8 @@ impl ChatroomDetail {
         self
     }
     /// Sets `created`.
-    pub fn created(mut self, value: impl Into<i64>) -> Self {
-        self.created = Some(value.into());
+    pub fn created(mut self, value: i64) -> Self {
+        self.created = Some(value);
         self
     }
     /// Sets `custom`.
@@ -343,8 +343,8 @@ impl ChatroomDetail {
         self
     }
     /// Sets `affiliations_count`.
-    pub fn affiliations_count(mut self, value: impl Into<u32>) -> Self {
-        self.affiliations_count = Some(value.into());
+    pub fn affiliations_count(mut self, value: u32) -> Self {
+        self.affiliations_count = Some(value);
         self
     }
     /// Sets `affiliations`.
@@ -356,18 +356,18 @@ impl ChatroomDetail {
         self
     }
     /// Sets `public`.
-    pub fn public(mut self, value: impl Into<bool>) -> Self {
-        self.public = Some(value.into());
+    pub fn public(mut self, value: bool) -> Self {
+        self.public = Some(value);
         self
     }
     /// Sets `mute`.
-    pub fn mute(mut self, value: impl Into<bool>) -> Self {
-        self.mute = Some(value.into());
+    pub fn mute(mut self, value: bool) -> Self {
+        self.mute = Some(value);
         self
     }
     /// Sets `invite_need_confirm`.
-    pub fn invite_need_confirm(mut self, value: impl Into<bool>) -> Self {
-        self.invite_need_confirm = Some(value.into());
+    pub fn invite_need_confirm(mut self, value: bool) -> Self {
+        self.invite_need_confirm = Some(value);
         self
     }
     /// Sets `scale`.
@@ -525,8 +525,8 @@ impl UpdateChatroom {
         self
     }
     /// Sets `maxusers`.
-    pub fn maxusers(mut self, value: impl Into<u32>) -> Self {
-        self.maxusers = Some(value.into());
+    pub fn maxusers(mut self, value: u32) -> Self {
+        self.maxusers = Some(value);
         self
     }
 }
@@ -547,18 +547,18 @@ pub struct UpdateResult {
 }
 impl UpdateResult {
     /// Sets `groupname`.
-    pub fn groupname(mut self, value: impl Into<bool>) -> Self {
-        self.groupname = Some(value.into());
+    pub fn groupname(mut self, value: bool) -> Self {
+        self.groupname = Some(value);
         self
     }
     /// Sets `description`.
-    pub fn description(mut self, value: impl Into<bool>) -> Self {
-        self.description = Some(value.into());
+    pub fn description(mut self, value: bool) -> Self {
+        self.description = Some(value);
         self
     }
     /// Sets `maxusers`.
-    pub fn maxusers(mut self, value: impl Into<bool>) -> Self {
-        self.maxusers = Some(value.into());
+    pub fn maxusers(mut self, value: bool) -> Self {
+        self.maxusers = Some(value);
         self
     }
 }
@@ -588,11 +588,8 @@ pub struct DeleteResult {
 }
 impl DeleteResult {
     /// Creates a `DeleteResult` from its required fields; the optional ones start unset.
-    pub fn new(success: impl Into<bool>, id: impl Into<ChatroomId>) -> Self {
-        Self {
-            success: success.into(),
-            id: id.into(),
-        }
+    pub fn new(success: bool, id: impl Into<ChatroomId>) -> Self {
+        Self { success, id: id.into() }
     }
 }
 impl crate::response::AppliedFlags for DeleteResult {

@@ -2,7 +2,7 @@
 //! what comes back.
 //!
 //! ```sh
-//! cargo run -p agora-chat --example quickstart
+//! cargo run -p agora-chat-quickstart
 //! ```
 //!
 //! With no configuration it starts the emulator in-process (on a free loopback port) and
@@ -22,7 +22,17 @@ const DEMO_APP_ID: &str = "0123456789abcdef0123456789abcdef";
 const DEMO_CERTIFICATE: &str = "fedcba9876543210fedcba9876543210";
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    match connect_and_run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", report(err.as_ref()));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect_and_run() -> Result<(), Box<dyn std::error::Error>> {
     let (client, emulator) = connect().await?;
     println!("client: {client:?}\n");
     let result = run(&client).await;
@@ -30,6 +40,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         emulator.shutdown().await;
     }
     result
+}
+
+/// An error and each of its causes, with `Display`, one per line.
+fn report(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// The real service when `AGORA_CHAT_BASE_URL` is set; otherwise an in-process emulator.
@@ -134,7 +155,7 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     println!("create_chatroom with a 129-character name (refused before any I/O)");
     let too_long = CreateChatroom::new("x".repeat(129), "d", "alice");
     match client.create_chatroom(&too_long).await {
-        Err(err @ Error::Validation { .. }) => println!("  -> {err}\n"),
+        Err(err @ Error::Validation { .. }) => println!("  -> {}\n", report(&err)),
         other => println!("  -> unexpected: {other:?}\n"),
     }
 
@@ -148,7 +169,12 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
 
     println!("get_chatrooms [{id}] after the delete");
     match client.get_chatrooms(std::slice::from_ref(&id)).await {
-        Err(err) => println!("  -> HTTP {:?} {:?}: {err}", err.status(), err.code()),
+        Err(err) => println!(
+            "  -> HTTP {:?} {:?}: {}",
+            err.status(),
+            err.code(),
+            report(&err)
+        ),
         Ok(found) => println!("  -> unexpected: {:?}", found.data),
     }
     Ok(())

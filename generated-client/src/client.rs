@@ -1,5 +1,6 @@
 //! The client and its configuration: builder, app key, environment.
 
+use crate::auth::access_token::{TokenError, TokenMinter};
 use crate::auth::{AppCredentials, AuthError, ClientCredentials, StaticToken, TokenSource};
 use crate::limit::{RateLimiter, RateLimits};
 use crate::request::encode_segment;
@@ -51,6 +52,9 @@ impl Client {
     /// `AGORA_CHAT_APP_NAME`; `AGORA_CHAT_APP_TOKEN`; and `AGORA_CHAT_ALLOW_HTTP=1` to allow a
     /// plain-HTTP base URL (local servers only). Instead of a fixed token,
     /// `AGORA_CHAT_APP_ID` + `AGORA_CHAT_APP_CERTIFICATE` mint app tokens locally.
+    ///
+    /// An empty variable counts as unset. An error names the variable and shows its value
+    /// unless it is a secret (the token and the certificate).
     pub fn from_env() -> Result<Client, ConfigError> {
         ClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
     }
@@ -254,6 +258,9 @@ impl ClientBuilder {
         let api_root = api_root(&base, &app_path)?;
         let http = match self.http {
             Some(http) => http,
+            None if base.scheme() == "https" && !crate::tls::HAS_TLS => {
+                return Err(ConfigError::NoTls);
+            }
             None => crate::transport::build_http(self.connect_timeout, self.allow_http)
                 .map_err(ConfigError::HttpClient)?,
         };
@@ -319,37 +326,72 @@ impl ClientBuilder {
     }
 
     /// The builder the environment describes (see [`Client::from_env`]).
+    /// Each value is checked here, so that an error names the variable it came from.
     pub(crate) fn from_vars(
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<ClientBuilder, ConfigError> {
+        // An empty (or blank) variable counts as unset, as shells make unsetting awkward.
+        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
         let mut builder = Client::builder();
-        builder.base_url =
-            Some(var("AGORA_CHAT_BASE_URL").ok_or(ConfigError::MissingEnv("AGORA_CHAT_BASE_URL"))?);
-        builder.app_key = var("AGORA_CHAT_APP_KEY");
-        builder.org_name = var("AGORA_CHAT_ORG_NAME");
-        builder.app_name = var("AGORA_CHAT_APP_NAME");
         builder.allow_http = match var("AGORA_CHAT_ALLOW_HTTP").as_deref() {
-            None | Some("" | "0" | "false") => false,
+            None | Some("0" | "false") => false,
             Some("1" | "true") => true,
-            Some(_) => {
+            Some(other) => {
                 return Err(ConfigError::InvalidEnv {
                     var: "AGORA_CHAT_ALLOW_HTTP",
+                    value: other.to_owned(),
                     expected: "1, true, 0 or false",
                 });
             }
         };
+        let base_url =
+            var("AGORA_CHAT_BASE_URL").ok_or(ConfigError::MissingEnv("AGORA_CHAT_BASE_URL"))?;
+        parse_base_url(Some(&base_url), builder.allow_http)
+            .map_err(|err| err.from_env("AGORA_CHAT_BASE_URL", Some(&base_url)))?;
+        builder.base_url = Some(base_url);
+        builder.app_key = checked_var(&var, "AGORA_CHAT_APP_KEY", |key| {
+            split_app_key(key).and_then(|(org, app)| {
+                check_name("org_name", &org)?;
+                check_name("app_name", &app)
+            })
+        })?;
+        builder.org_name = checked_var(&var, "AGORA_CHAT_ORG_NAME", |v| check_name("org_name", v))?;
+        builder.app_name = checked_var(&var, "AGORA_CHAT_APP_NAME", |v| check_name("app_name", v))?;
         builder.tokens = Some(tokens_from_vars(&var)?);
         Ok(builder)
     }
 }
 
-/// A fixed token wins; otherwise App ID + App Certificate.
+/// A variable's value when set, after `check` accepted it.
+fn checked_var(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    check: impl Fn(&str) -> Result<(), ConfigError>,
+) -> Result<Option<String>, ConfigError> {
+    let Some(value) = var(name) else {
+        return Ok(None);
+    };
+    check(&value).map_err(|err| err.from_env(name, Some(&value)))?;
+    Ok(Some(value))
+}
+
+/// A fixed token wins; otherwise App ID + App Certificate (checked here: the App ID is
+/// shown in an error, the certificate never).
 fn tokens_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Tokens, ConfigError> {
     if let Some(token) = var("AGORA_CHAT_APP_TOKEN") {
         return Ok(Tokens::Source(Arc::new(StaticToken::new(token))));
     }
     match (var("AGORA_CHAT_APP_ID"), var("AGORA_CHAT_APP_CERTIFICATE")) {
         (Some(app_id), Some(certificate)) => {
+            let certificate = Secret::from(certificate);
+            if let Err(err) = TokenMinter::new(&app_id, certificate.clone()) {
+                let (name, value) = match err {
+                    TokenError::InvalidAppId(_) => ("AGORA_CHAT_APP_ID", Some(app_id.as_str())),
+                    _ => ("AGORA_CHAT_APP_CERTIFICATE", None),
+                };
+                let err = ConfigError::Credentials(AuthError::Mint(err));
+                return Err(err.from_env(name, value));
+            }
             Ok(Tokens::App(AppCredentials::new(app_id, certificate)))
         }
         (Some(_), None) => Err(ConfigError::MissingEnv("AGORA_CHAT_APP_CERTIFICATE")),
@@ -383,6 +425,13 @@ fn check_name(which: &'static str, name: &str) -> Result<(), ConfigError> {
 
 fn parse_base_url(url: Option<&str>, allow_http: bool) -> Result<reqwest::Url, ConfigError> {
     let url = url.ok_or(ConfigError::MissingBaseUrl)?;
+    // `host:port` parses as a URL whose scheme is the host: catch the missing `https://`
+    // before the parser gives a misleading answer.
+    if !url.contains("://") {
+        return Err(ConfigError::InvalidBaseUrl(format!(
+            "`{url}` has no scheme; write `https://{url}` (or `http://` for a local server)"
+        )));
+    }
     let parsed =
         reqwest::Url::parse(url).map_err(|err| ConfigError::InvalidBaseUrl(err.to_string()))?;
     match parsed.scheme() {
@@ -391,7 +440,7 @@ fn parse_base_url(url: Option<&str>, allow_http: bool) -> Result<reqwest::Url, C
         "http" => return Err(ConfigError::InsecureBaseUrl),
         other => {
             return Err(ConfigError::InvalidBaseUrl(format!(
-                "unsupported scheme `{other}`"
+                "unsupported scheme `{other}` (expected `https`)"
             )));
         }
     }
@@ -443,17 +492,60 @@ pub enum ConfigError {
         "no credentials: set `app_token`, `app_credentials`, `client_credentials` or `token_source`"
     )]
     MissingToken,
-    #[error("invalid credentials: {0}")]
+    /// The app credentials cannot mint tokens (e.g. an App ID that is not 32 hex digits).
+    #[error("invalid credentials")]
     Credentials(#[source] AuthError),
-    #[error("environment variable {0} is not set")]
+    /// A variable [`Client::from_env`] needs is unset or empty.
+    #[error("environment variable {0} is not set (or is empty)")]
     MissingEnv(&'static str),
-    #[error("environment variable {var} must be {expected}")]
+    /// A variable [`Client::from_env`] reads has a value it does not understand.
+    #[error("environment variable {var} must be {expected}, not {value:?}")]
     InvalidEnv {
+        /// The variable's name.
         var: &'static str,
+        /// Its value (never a secret).
+        value: String,
+        /// What it may be.
         expected: &'static str,
     },
-    #[error("cannot build the HTTP client: {0}")]
-    HttpClient(#[source] reqwest::Error),
+    /// The value of an environment variable is invalid: the `source` says why. Its value is
+    /// shown unless it is a secret.
+    #[error("environment variable {var}{}", shown_value(.value.as_deref()))]
+    Env {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value; `None` for a secret.
+        value: Option<String>,
+        /// What is wrong with it.
+        #[source]
+        source: Box<ConfigError>,
+    },
+    /// The HTTP client could not be built (e.g. its TLS stack could not be set up).
+    #[error("cannot build the HTTP client")]
+    HttpClient(#[source] crate::HttpError),
+    /// The base URL is `https://` but this build has no TLS stack.
+    #[error(
+        "this build of agora-chat has no TLS: enable its `rustls-ring` (default), `aws-lc-rs` or `native-tls` feature"
+    )]
+    NoTls,
+}
+
+impl ConfigError {
+    /// This error, as caused by the value of environment variable `var`.
+    fn from_env(self, var: &'static str, value: Option<&str>) -> ConfigError {
+        ConfigError::Env {
+            var,
+            value: value.map(str::to_owned),
+            source: Box::new(self),
+        }
+    }
+}
+
+fn shown_value(value: Option<&str>) -> String {
+    match value {
+        Some(value) => format!("={value:?}"),
+        None => " (value not shown: a secret)".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -567,7 +659,7 @@ mod tests {
             .map(|e| e.to_string());
         assert_eq!(
             missing.as_deref(),
-            Some("environment variable AGORA_CHAT_BASE_URL is not set")
+            Some("environment variable AGORA_CHAT_BASE_URL is not set (or is empty)")
         );
     }
 }

@@ -6,6 +6,7 @@ use crate::retry::StopReason;
 pub use crate::transport::Redirect;
 use crate::types::{ErrorBody, ErrorCode, ResponseMeta};
 use crate::validate::ValidationError;
+use crate::{HttpError, JsonError};
 use std::fmt;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The request breaks a rule of the spec; nothing was sent.
-    #[error("{operation}: invalid request: {source}")]
+    #[error("{operation}: invalid request")]
     Validation {
         operation: &'static str,
         #[source]
@@ -24,26 +25,26 @@ pub enum Error {
     #[error(transparent)]
     Api(Box<ApiError>),
     /// The request could not be sent or its response could not be read.
-    #[error("{operation}: transport error: {source}")]
+    #[error("{operation}: transport error")]
     Transport {
         operation: &'static str,
         #[source]
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// No response in time.
-    #[error("{operation}: timed out: {source}")]
+    #[error("{operation}: timed out")]
     Timeout {
         operation: &'static str,
         #[source]
-        source: reqwest::Error,
+        source: HttpError,
     },
     /// A 2xx response whose body is not the documented JSON.
-    #[error("{operation}: cannot decode the HTTP {status} response: {source}; body: {body}")]
+    #[error("{operation}: cannot decode the HTTP {status} response; body: {body}")]
     Decode {
         operation: &'static str,
         status: u16,
         #[source]
-        source: serde_json::Error,
+        source: JsonError,
         body: RawBody,
     },
     /// A response body larger than the client accepts.
@@ -54,11 +55,11 @@ pub enum Error {
         limit: usize,
     },
     /// The request body could not be serialized.
-    #[error("{operation}: cannot encode the request body: {source}")]
+    #[error("{operation}: cannot encode the request body")]
     Encode {
         operation: &'static str,
         #[source]
-        source: serde_json::Error,
+        source: JsonError,
     },
     /// The service answered 200 but reported these request fields as not applied.
     #[error("{operation}: the service did not apply {fields:?}")]
@@ -69,13 +70,15 @@ pub enum Error {
     },
     /// Retries did not help: the last attempt's error, how many attempts were made and why
     /// retrying stopped.
-    #[error("{operation}: {reason} after {attempts} attempt(s): {last}")]
+    #[error("{operation}: {reason} after {attempts} attempt(s)")]
     RetriesExhausted {
         operation: &'static str,
         attempts: u32,
         reason: StopReason,
         /// Whether any attempt may have been processed by the service.
         delivery: Delivery,
+        /// The last attempt's error (also the [`source`](std::error::Error::source)).
+        #[source]
         last: Box<Error>,
     },
     /// The call's deadline passed before the request could be sent (e.g. waiting for a
@@ -102,14 +105,16 @@ pub enum Error {
     /// delete). The target is gone, possibly by this call's earlier attempt, possibly by
     /// someone else; a call that found nothing on its first attempt gets a plain
     /// [`Error::Api`] instead. `last` is the retry's answer; see [`Error::is_already_done`].
-    #[error("{operation}: already done (an earlier attempt may have been processed): {last}")]
+    #[error("{operation}: already done (an earlier attempt may have been processed)")]
     AlreadyDone {
         operation: &'static str,
         attempts: u32,
+        /// The retry's answer (also the [`source`](std::error::Error::source)).
+        #[source]
         last: Box<Error>,
     },
     /// No token could be had for the call.
-    #[error("{operation}: no app token: {source}")]
+    #[error("{operation}: no app token")]
     Auth {
         operation: &'static str,
         #[source]

@@ -48,8 +48,11 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 #[cfg(feature = "client")]
+mod tls;
+#[cfg(feature = "client")]
 mod transport;
 pub mod validate;
+mod wrapped;
 
 // Formatted by prettyplease when generated; rustfmt must not reformat it. Every generated
 // public item carries rustdoc from the spec.
@@ -76,3 +79,6 @@ pub use generated::{operations, types};
 #[cfg(feature = "client")]
 pub use response::Response;
 pub use secret::Secret;
+#[cfg(feature = "client")]
+pub use wrapped::HttpError;
+pub use wrapped::JsonError;

@@ -390,8 +390,14 @@ fn outcome_delivery(outcome: &Result<RawResponse, Error>) -> Delivery {
 
 fn transport_error(operation: &'static str, failure: Failure) -> Error {
     match failure {
-        Failure::Http(source) if source.is_timeout() => Error::Timeout { operation, source },
-        Failure::Http(source) => Error::Transport { operation, source },
+        Failure::Http(source) if source.is_timeout() => Error::Timeout {
+            operation,
+            source: crate::HttpError::new(source),
+        },
+        Failure::Http(source) => Error::Transport {
+            operation,
+            source: crate::HttpError::new(source),
+        },
         Failure::TooLarge { status, limit } => Error::ResponseTooLarge {
             operation,
             status,

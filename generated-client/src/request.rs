@@ -37,7 +37,7 @@ impl Call {
     pub fn json_body<T: Serialize>(&mut self, body: &T) -> Result<(), Error> {
         let bytes = serde_json::to_vec(body).map_err(|source| Error::Encode {
             operation: self.op.id,
-            source,
+            source: crate::JsonError::new(source),
         })?;
         self.body = Some(bytes.into());
         Ok(())

@@ -77,7 +77,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
         Err(source) => Err(Error::Decode {
             operation: op.id,
             status: raw.status,
-            source,
+            source: crate::JsonError::new(source),
             body: RawBody::new(&raw.body),
         }),
     }

@@ -11,16 +11,20 @@ const JSON: &str = "application/json";
 
 /// A client for the API and the token endpoint. It follows no redirect: the service never
 /// redirects, and a redirect could carry a body or credentials to another origin.
+/// Its TLS stack is the one the crate's features select (`crate::tls`).
 pub(crate) fn build_http(
     connect_timeout: Duration,
     allow_http: bool,
-) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+) -> Result<reqwest::Client, crate::HttpError> {
+    let builder = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
         .https_only(!allow_http)
-        .user_agent(concat!("agora-chat-rust/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("agora-chat-rust/", env!("CARGO_PKG_VERSION")));
+    crate::tls::configure(builder)
+        .map_err(crate::HttpError::tls)?
         .build()
+        .map_err(crate::HttpError::new)
 }
 
 /// One request to send.

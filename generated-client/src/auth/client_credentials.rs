@@ -93,7 +93,7 @@ impl ClientCredentials {
         self,
         token_url: reqwest::Url,
         allow_http: bool,
-    ) -> reqwest::Result<ClientCredentialsSource> {
+    ) -> Result<ClientCredentialsSource, crate::HttpError> {
         let http = crate::transport::build_http(self.connect_timeout, allow_http)?;
         let clock = self.clock.clone();
         let policy = self.policy;
@@ -147,7 +147,10 @@ impl FetchToken for Exchange {
                 client_secret: self.credentials.client_secret.expose(),
                 ttl: self.credentials.ttl_secs,
             };
-            let body = bytes::Bytes::from(serde_json::to_vec(&request).map_err(AuthError::Decode)?);
+            let body = bytes::Bytes::from(
+                serde_json::to_vec(&request)
+                    .map_err(|e| AuthError::Decode(crate::JsonError::new(e)))?,
+            );
             let issued_at = self.credentials.clock.now_unix();
             let request = transport::Request {
                 method: reqwest::Method::POST,
@@ -164,8 +167,8 @@ impl FetchToken for Exchange {
             if !(200..300).contains(&status) {
                 return Err(endpoint_error(status, &bytes));
             }
-            let answer: TokenResponse =
-                serde_json::from_slice(&bytes).map_err(AuthError::Decode)?;
+            let answer: TokenResponse = serde_json::from_slice(&bytes)
+                .map_err(|e| AuthError::Decode(crate::JsonError::new(e)))?;
             // Easemob answers `expires_in: 0` for a token that does not expire.
             let expires_at = match answer.expires_in {
                 0 => u64::MAX,
@@ -182,7 +185,7 @@ impl FetchToken for Exchange {
 
 fn auth_error(failure: Failure) -> AuthError {
     match failure {
-        Failure::Http(source) => AuthError::Transport(source),
+        Failure::Http(source) => AuthError::Transport(crate::HttpError::new(source)),
         Failure::TooLarge { limit, .. } => AuthError::TooLarge { limit },
         Failure::Redirect(redirect) => AuthError::Redirect(redirect),
     }

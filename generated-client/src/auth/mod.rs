@@ -35,16 +35,17 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    #[error("cannot mint an app token: {0}")]
+    #[error("cannot mint an app token")]
     Mint(#[from] TokenError),
     /// The token endpoint answered with an error status.
     #[error("the token endpoint answered HTTP {status}: {description}")]
     Endpoint { status: u16, description: String },
     #[cfg(feature = "client")]
-    #[error("cannot reach the token endpoint: {0}")]
-    Transport(#[source] reqwest::Error),
-    #[error("cannot decode the token endpoint's answer: {0}")]
-    Decode(#[source] serde_json::Error),
+    #[error("cannot reach the token endpoint")]
+    Transport(#[source] crate::HttpError),
+    /// The token endpoint's answer (or the request to it) is not the documented JSON.
+    #[error("cannot decode the token endpoint's answer")]
+    Decode(#[source] crate::JsonError),
     /// Earlier refreshes failed and no valid token is left; no new attempt until the backoff ends.
     #[error(
         "no valid app token; next refresh attempt in {retry_in_secs} s (last error: {last_error})"

@@ -1,0 +1,61 @@
+//! The TLS stack of the HTTP client, chosen by cargo features: `native-tls`, else
+//! `aws-lc-rs` (reqwest's rustls default), else `rustls-ring` (the default feature: rustls
+//! with ring, which needs no C toolchain), else none (plain HTTP only, for local servers).
+
+/// Whether this build can speak HTTPS at all.
+pub(crate) const HAS_TLS: bool = cfg!(any(
+    feature = "native-tls",
+    feature = "aws-lc-rs",
+    feature = "rustls-ring"
+));
+
+/// Selects the TLS stack the features ask for on a reqwest client builder.
+pub(crate) fn configure(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::ClientBuilder, TlsSetupError> {
+    #[cfg(feature = "native-tls")]
+    return Ok(builder.tls_backend_native());
+    #[cfg(all(feature = "aws-lc-rs", not(feature = "native-tls")))]
+    return Ok(builder.tls_backend_rustls());
+    #[cfg(all(
+        feature = "rustls-ring",
+        not(any(feature = "native-tls", feature = "aws-lc-rs"))
+    ))]
+    return Ok(builder.tls_backend_preconfigured(ring::client_config()?));
+    #[cfg(not(any(feature = "native-tls", feature = "aws-lc-rs", feature = "rustls-ring")))]
+    Ok(builder)
+}
+
+/// The TLS configuration could not be built (e.g. the platform's certificate store is
+/// unusable).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up TLS: {message}")]
+pub struct TlsSetupError {
+    message: String,
+}
+
+#[cfg(all(
+    feature = "rustls-ring",
+    not(any(feature = "native-tls", feature = "aws-lc-rs"))
+))]
+mod ring {
+    use super::TlsSetupError;
+    use rustls_platform_verifier::BuilderVerifierExt;
+    use std::sync::Arc;
+
+    /// rustls with the ring provider (reqwest would otherwise ask for aws-lc-rs or a
+    /// process-wide default), the platform's verifier, and ALPN for HTTP/2 and HTTP/1.1,
+    /// which reqwest sets only on configurations it builds itself.
+    pub(super) fn client_config() -> Result<rustls::ClientConfig, TlsSetupError> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(BuilderVerifierExt::with_platform_verifier)
+            .map_err(|err| TlsSetupError {
+                message: err.to_string(),
+            })?
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(config)
+    }
+}

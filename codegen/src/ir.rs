@@ -84,6 +84,9 @@ pub enum Ty {
     Int(IntTy),
     /// Any JSON value.
     Json,
+    /// A string that must never reach logs (a password): the runtime's `Secret`, sent as
+    /// a plain string on the wire, redacted in `Debug`.
+    Secret,
     /// A newtype over a string: string rules apply to it.
     Newtype(TypeRef),
     /// A struct, enum or one-key type.
@@ -96,7 +99,7 @@ pub enum Ty {
 impl Ty {
     /// Whether string rules (characters, format) apply to values of this type.
     pub fn is_stringlike(&self) -> bool {
-        matches!(self, Ty::String | Ty::Newtype(_))
+        matches!(self, Ty::String | Ty::Newtype(_) | Ty::Secret)
     }
 
     /// The item type of a list.
@@ -201,6 +204,8 @@ pub struct Struct {
     pub success_flag: Option<String>,
     /// Every optional field decodes on its own: a value of an unexpected type is dropped.
     pub tolerant: bool,
+    /// The struct's one field is its whole wire form (`#[serde(transparent)]`).
+    pub transparent: bool,
 }
 
 impl Struct {
@@ -246,6 +251,8 @@ pub struct Rules {
     /// The sibling integer field that bounds the item count.
     pub max_items_from: Option<SiblingBound>,
     pub items: Option<Box<Rules>>,
+    /// A list of structs with rules: each item is checked by its own `Validate`.
+    pub nested: bool,
 }
 
 impl Rules {
@@ -299,7 +306,10 @@ pub struct Operation {
     pub query_params: Vec<Field>,
     pub body: Option<TypeRef>,
     pub response: Ty,
+    /// Where the response sits in a success body.
+    pub payload: Payload,
     pub pagination: Option<Pagination>,
+    pub chunked: Option<Chunked>,
     pub batch: Option<Batch>,
     pub bulk: Option<Bulk>,
     pub check: Option<ResponseCheck>,
@@ -353,6 +363,49 @@ pub struct Batch {
     /// The error code (a checked variant of the error code enum, as on the wire) answered
     /// when none of a request's keys exists.
     pub none_found: Option<String>,
+}
+
+/// Where an operation's response sits in a success body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payload {
+    /// `data`, beside the envelope's metadata.
+    Data,
+    /// `entities`; a response that is not a list is its one entity.
+    Entities,
+    /// The whole body.
+    Body,
+}
+
+impl Payload {
+    /// The runtime's `Payload` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Payload::Data => "Data",
+            Payload::Entities => "Entities",
+            Payload::Body => "Body",
+        }
+    }
+}
+
+/// `*_chunked`: any number of items of a transparent list body, chunked by its `max_items`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunked {
+    /// The body's one field (a list of `item`).
+    pub list_field: String,
+    /// The body's item struct.
+    pub item: TypeRef,
+    /// The struct of a succeeded item in the answer.
+    pub done: TypeRef,
+    /// The items per request at most.
+    pub chunk: u32,
+    /// The item field that names an item (a required string), in items and in answers.
+    pub key: String,
+    /// The response's list of succeeded items.
+    pub succeeded: String,
+    /// The response's list of failed items.
+    pub failed: String,
+    /// The failed items' reason field (an optional string).
+    pub reason: String,
 }
 
 /// `*_bulk`: the operation for many values of one path parameter.

@@ -63,6 +63,10 @@ pub struct TypeSpec {
     /// its own, and a value of an unexpected type is dropped instead of failing the body.
     #[serde(default)]
     pub tolerant: bool,
+    /// For structs of exactly one required field: on the wire the struct is that field's
+    /// value alone (e.g. a body that is a JSON array).
+    #[serde(default)]
+    pub transparent: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -181,7 +185,13 @@ pub struct OperationSpec {
     pub params: OrderedMap<FieldSpec>,
     pub body: Option<String>,
     pub response: String,
+    /// Where the response sits in a success body: beside the metadata as `data` (the
+    /// default), in `entities` (user calls), or the whole body (several payload fields).
+    pub payload: Option<Payload>,
     pub pagination: Option<PaginationSpec>,
+    /// A helper that sends any number of body items in chunks within the body's
+    /// `max_items` and reports item by item.
+    pub chunked: Option<ChunkedSpec>,
     /// Lookups of any number of keys through a list path parameter.
     pub batch: Option<BatchSpec>,
     /// A bulk method over many values of this path parameter.
@@ -198,6 +208,33 @@ pub struct OperationSpec {
     pub retry_observes_done: Option<String>,
     #[serde(default)]
     pub errors: Vec<ErrorSpec>,
+}
+
+/// Where an operation's response sits in a success body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payload {
+    /// `data`, beside the envelope's metadata.
+    Data,
+    /// `entities`, beside the metadata; a response that is not a list is its one entity.
+    Entities,
+    /// The whole body: the response struct names the payload fields it reads.
+    Body,
+}
+
+/// `*_chunked`: any number of items of a list body, sent in chunks of the list's
+/// `max_items`, reported per item by the item's key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkedSpec {
+    /// The required string field of each body item that names it (e.g. `username`).
+    pub key: String,
+    /// The response field listing the items that succeeded (each with `key`).
+    pub succeeded: String,
+    /// The response field listing the items that failed (each with `key` and `reason`).
+    pub failed: String,
+    /// The field of a failed item that says why.
+    pub reason: String,
 }
 
 /// Splits any number of keys into requests of at most `max_items` of the list parameter.

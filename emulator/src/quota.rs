@@ -256,6 +256,11 @@ mod tests {
                 ("get_chatrooms", Some(100)),
                 ("update_chatroom", Some(100)),
                 ("delete_chatroom", Some(100)),
+                ("register_user", Some(100)),
+                ("register_users", Some(100)),
+                ("get_user", Some(100)),
+                ("list_users", Some(100)),
+                ("delete_user", Some(100)),
             ]
         );
         assert_eq!(q.limit("nope"), None);

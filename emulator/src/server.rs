@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use agora_chat::operation::OperationMeta;
+use agora_chat::operation::{OperationMeta, Payload};
 use agora_chat::types::{Envelope, ResponseMeta};
 use axum::body::Body;
 use axum::extract::{Extension, Json, Query};
@@ -149,9 +149,14 @@ pub async fn json_body<T: DeserializeOwned + Serialize>(
         .map_err(|_| ServiceError::payload_too_large())?;
     let value: Value =
         serde_json::from_slice(&bytes).map_err(|e| ServiceError::json_parse(e.to_string()))?;
-    let Value::Object(fields) = value else {
-        let text = "request body must be a JSON object";
-        return Err(ServiceError::invalid_parameter(text));
+    // An object, or an array for the operations whose body is a list (the type decides).
+    let fields = match value {
+        Value::Object(fields) => fields,
+        Value::Array(_) => serde_json::Map::new(),
+        _ => {
+            let text = "request body must be a JSON object or array";
+            return Err(ServiceError::invalid_parameter(text));
+        }
     };
     // axum's decoder names the field that failed (`members[0]: invalid type ...`).
     let Json(typed) = Json::<T>::from_bytes(&bytes)
@@ -164,6 +169,19 @@ pub async fn json_body<T: DeserializeOwned + Serialize>(
     Ok(typed)
 }
 
+/// Reads the body (at most [`MAX_BODY_BYTES`]) to see whether it is a JSON array, and
+/// hands the request back with the same body: how operations that share a route and a
+/// method (one object, one array body) are told apart.
+pub async fn body_is_array(request: Request) -> Result<(Request, bool), ServiceError> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ServiceError::payload_too_large())?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let is_array = first == Some(&b'[');
+    Ok((Request::from_parts(parts, Body::from(bytes)), is_array))
+}
+
 /// Turns every broken rule into the service's answer.
 pub fn finish(checker: Checker) -> Result<(), ServiceError> {
     checker
@@ -171,26 +189,33 @@ pub fn finish(checker: Checker) -> Result<(), ServiceError> {
         .map_err(|e| crate::validate::service_error(&e))
 }
 
-/// A success answer in the envelope; `rewrite` gives the service's wire form of `data`.
+/// A success answer in the envelope, where the operation's spec puts it (`data`, one entity
+/// in `entities`, or the whole body); `rewrite` gives the service's wire form of it.
 pub fn respond<T: Serialize>(
     parts: &Parts,
+    op: &'static OperationMeta,
     answer: Result<Answer<T>, ServiceError>,
     rewrite: Option<Rewrite>,
 ) -> Response {
+    let one_entity = |answer: Answer<T>| {
+        let count = (op.payload == Payload::Entities).then_some(1);
+        render(parts, op, answer, count, rewrite)
+    };
     answer
-        .and_then(|answer| render(parts, answer, None, rewrite))
+        .and_then(one_entity)
         .unwrap_or_else(IntoResponse::into_response)
 }
 
-/// A success answer whose `data` is an array, in the envelope that also carries `count`.
+/// A success answer that is an array, in the envelope that also carries `count`.
 pub fn respond_list<T: Serialize>(
     parts: &Parts,
+    op: &'static OperationMeta,
     answer: Result<Answer<Vec<T>>, ServiceError>,
     rewrite: Option<Rewrite>,
 ) -> Response {
     let render_list = |answer: Answer<Vec<T>>| {
         let count = u64::try_from(answer.data.len()).unwrap_or(u64::MAX);
-        render(parts, answer, Some(count), rewrite)
+        render(parts, op, answer, Some(count), rewrite)
     };
     answer
         .and_then(render_list)
@@ -200,6 +225,7 @@ pub fn respond_list<T: Serialize>(
 // Serialized straight from the typed data, unless a rewrite needs it as JSON first.
 fn render<T: Serialize>(
     parts: &Parts,
+    op: &'static OperationMeta,
     answer: Answer<T>,
     count: Option<u64>,
     rewrite: Option<Rewrite>,
@@ -209,12 +235,17 @@ fn render<T: Serialize>(
         .extensions
         .get::<Ctx>()
         .ok_or_else(ServiceError::internal)?;
-    let Some(rewrite) = rewrite else {
+    if op.payload == Payload::Data && rewrite.is_none() {
         return Ok(ctx.reply(answer, count));
-    };
+    }
     let data = serde_json::to_value(&answer.data).map_err(|_| ServiceError::internal())?;
-    let answer = Answer::new(rewrite(data)).with_cursor(answer.cursor);
-    Ok(ctx.reply(answer, count))
+    let data = rewrite.map_or(data.clone(), |rewrite| rewrite(data));
+    let answer = Answer::new(data).with_cursor(answer.cursor);
+    match op.payload {
+        Payload::Data => Ok(ctx.reply(answer, count)),
+        Payload::Entities => Ok(ctx.reply_entities(answer, count)),
+        Payload::Body => Ok(ctx.reply_whole(answer)),
+    }
 }
 
 /// What the envelope needs to know about its request, captured by the gate.
@@ -239,8 +270,39 @@ impl Ctx {
         Json(envelope).into_response()
     }
 
+    /// The envelope without `data`, the answer in `entities` (always an array).
+    fn reply_entities(&self, answer: Answer<Value>, count: Option<u64>) -> Response {
+        let entities = match answer.data {
+            Value::Array(items) => items,
+            one => vec![one],
+        };
+        let mut meta = self.meta().entities(entities);
+        meta.count = count;
+        meta.cursor = answer.cursor;
+        Json(meta).into_response()
+    }
+
+    /// The envelope's metadata with the answer's own fields over it (e.g. `entities` and
+    /// `data` of a batch registration).
+    fn reply_whole(&self, answer: Answer<Value>) -> Response {
+        let meta = serde_json::to_value(self.meta()).unwrap_or_default();
+        let mut body = match meta {
+            Value::Object(fields) => fields,
+            _ => serde_json::Map::new(),
+        };
+        if let Value::Object(fields) = answer.data {
+            body.extend(fields);
+        }
+        Json(Value::Object(body)).into_response()
+    }
+
     /// The success envelope around `data`.
     fn envelope<T>(&self, data: T) -> Envelope<T> {
+        Envelope::from_parts(data, self.meta())
+    }
+
+    /// The envelope's metadata for this request.
+    fn meta(&self) -> ResponseMeta {
         let meta = ResponseMeta::default()
             .action(self.method.as_str().to_ascii_lowercase())
             .application(APPLICATION_ID)
@@ -251,11 +313,10 @@ impl Ctx {
             .entities(Vec::<Value>::new())
             .timestamp(crate::now_ms())
             .duration(0);
-        let meta = match self.params() {
+        match self.params() {
             Some(params) => meta.params(params),
             None => meta,
-        };
-        Envelope::from_parts(data, meta)
+        }
     }
 
     // The query echoed back, every value an array of strings.

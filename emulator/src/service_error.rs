@@ -141,6 +141,20 @@ impl ServiceError {
         )
     }
 
+    /// 400: registering a username that exists.
+    pub fn user_exists(username: &str) -> Self {
+        let d = format!(
+            "Application null Entity user requires that property named username be unique, value of {username} exists"
+        );
+        Self::of(ErrorCode::DuplicateUniquePropertyExists, d)
+    }
+
+    /// 400: the same username twice in one batch registration.
+    pub fn same_user_twice(username: &str) -> Self {
+        let d = format!("the same user {username} has a different password");
+        Self::of(ErrorCode::DuplicateUniquePropertyExists, d)
+    }
+
     /// 404: a user does not exist (strict mode).
     pub fn user_not_found(username: &str) -> Self {
         let d = format!("username {username} doesn't exist!");

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 pub use agora_chat::types::{
     Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom,
-    DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, ResponseMeta, UpdateChatroom,
-    UpdateResult,
+    DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, NewUser, NewUsers,
+    RegisterFailure, RegisterUsersResult, ResponseMeta, UpdateChatroom, UpdateResult, User,
 };
 
 /// Answer of `POST /{org}/{app}/token` (Easemob-style client credentials).

@@ -249,6 +249,152 @@ where
         .collect())
 }
 
+/// What a chunk's answer says about its items: the keys that succeeded (with what the
+/// service answered for each) and the keys that failed, with the service's reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkAnswer<T> {
+    pub succeeded: Vec<(String, T)>,
+    pub failed: Vec<(String, Option<String>)>,
+}
+
+/// One item of a chunked batch, in the caller's order.
+#[derive(Debug, Clone)]
+pub struct ItemReport<T> {
+    /// The item's key as given (e.g. the username).
+    pub key: String,
+    pub outcome: ItemOutcome<T>,
+}
+
+impl<T> ItemReport<T> {
+    /// Whether the service applied the request to this item.
+    pub fn is_done(&self) -> bool {
+        matches!(self.outcome, ItemOutcome::Done(_))
+    }
+}
+
+/// What happened to one item of a chunked batch.
+#[derive(Debug, Clone)]
+pub enum ItemOutcome<T> {
+    /// The service applied it and answered this.
+    Done(T),
+    /// The service refused this item (HTTP 200, the rest of its chunk may have succeeded).
+    Rejected { reason: Option<String> },
+    /// The same key appeared earlier in the input: not sent again.
+    Duplicate,
+    /// The chunk's answer did not mention this item.
+    NotReported,
+    /// Its whole chunk failed (shared by every item of the chunk); whether the request
+    /// reached the service is in the error.
+    Failed(Arc<Error>),
+}
+
+/// Sends `items` in chunks of at most `chunk_size` (never more), at most
+/// `options.concurrency` chunks at once; one [`ItemReport`] per item in the input order.
+/// Keys are compared case-insensitively (the service stores names lower-cased): a key given
+/// again is reported [`ItemOutcome::Duplicate`] and not sent twice.
+pub async fn chunked<I, T, F, Fut>(
+    items: &[I],
+    chunk_size: usize,
+    key_of: fn(&I) -> &str,
+    options: &BulkOptions,
+    send: F,
+) -> Vec<ItemReport<T>>
+where
+    I: Clone,
+    F: Fn(Vec<I>) -> Fut,
+    Fut: Future<Output = Result<ChunkAnswer<T>, Error>>,
+{
+    let mut seen = HashSet::new();
+    let first: Vec<bool> = items
+        .iter()
+        .map(|item| seen.insert(key_of(item).to_ascii_lowercase()))
+        .collect();
+    let unique: Vec<I> = items
+        .iter()
+        .zip(&first)
+        .filter(|(_, first)| **first)
+        .map(|(item, _)| item.clone())
+        .collect();
+    let total = items.len();
+    let mut outcomes: HashMap<String, ItemOutcome<T>> = HashMap::new();
+    let (mut done, mut failed) = (total - unique.len(), 0);
+    let chunks = unique.chunks(chunk_size.max(1)).map(|chunk| {
+        let keys: Vec<String> = chunk
+            .iter()
+            .map(|i| key_of(i).to_ascii_lowercase())
+            .collect();
+        let call = send(chunk.to_vec());
+        async move { (keys, call.await) }
+    });
+    let mut answers =
+        futures_util::stream::iter(chunks).buffer_unordered(options.concurrency.max(1));
+    while let Some((keys, answer)) = answers.next().await {
+        let settled = settle_chunk(keys, answer);
+        done += settled.len();
+        failed += settled
+            .values()
+            .filter(|o| !matches!(o, ItemOutcome::Done(_)))
+            .count();
+        outcomes.extend(settled);
+        if let Some(progress) = &options.progress {
+            progress(Progress {
+                done,
+                failed,
+                total,
+            });
+        }
+    }
+    items
+        .iter()
+        .zip(first)
+        .map(|(item, first)| {
+            let key = key_of(item);
+            let outcome = match first {
+                false => ItemOutcome::Duplicate,
+                true => outcomes
+                    .remove(&key.to_ascii_lowercase())
+                    .unwrap_or(ItemOutcome::NotReported),
+            };
+            ItemReport {
+                key: key.to_owned(),
+                outcome,
+            }
+        })
+        .collect()
+}
+
+/// Each key of a chunk with its outcome: from the answer, or the chunk's shared error.
+fn settle_chunk<T>(
+    keys: Vec<String>,
+    answer: Result<ChunkAnswer<T>, Error>,
+) -> HashMap<String, ItemOutcome<T>> {
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(err) => {
+            let err = Arc::new(err);
+            let failed = |key| (key, ItemOutcome::Failed(err.clone()));
+            return keys.into_iter().map(failed).collect();
+        }
+    };
+    let mut outcomes: HashMap<String, ItemOutcome<T>> = keys
+        .into_iter()
+        .map(|key| (key, ItemOutcome::NotReported))
+        .collect();
+    // Only keys of this chunk are taken from its answer.
+    let mut settle = |key: String, outcome| {
+        if let Some(slot) = outcomes.get_mut(&key.to_ascii_lowercase()) {
+            *slot = outcome;
+        }
+    };
+    for (key, reason) in answer.failed {
+        settle(key, ItemOutcome::Rejected { reason });
+    }
+    for (key, item) in answer.succeeded {
+        settle(key, ItemOutcome::Done(item));
+    }
+    outcomes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,6 +424,56 @@ mod tests {
         ];
         assert_eq!(results.ok().as_deref(), Some(&expected[..]));
         assert_eq!(requests.lock().map(|r| r.len()).ok(), Some(3));
+    }
+
+    #[tokio::test]
+    async fn chunked_never_exceeds_the_chunk_and_reports_in_input_order() {
+        let sent = Mutex::new(Vec::new());
+        let items: Vec<String> = (0..25)
+            .map(|i| format!("u{i}"))
+            .chain(["U3".to_owned()])
+            .collect();
+        let reports = chunked(
+            &items,
+            10,
+            |i: &String| i.as_str(),
+            &BulkOptions::default(),
+            |chunk: Vec<String>| {
+                sent.lock().map(|mut s| s.push(chunk.len())).ok();
+                async move {
+                    if chunk.iter().any(|k| k == "u20") {
+                        return Err(Error::Pagination {
+                            operation: "op",
+                            problem: crate::paginate::PaginationError::TooManyPages(1),
+                        });
+                    }
+                    // u1 is refused; u2 goes unmentioned; the rest succeed, in another order.
+                    let succeeded = chunk
+                        .iter()
+                        .rev()
+                        .filter(|k| !["u1", "u2"].contains(&k.as_str()));
+                    Ok(ChunkAnswer {
+                        succeeded: succeeded
+                            .map(|k| (k.to_ascii_uppercase(), k.len()))
+                            .collect(),
+                        failed: vec![("u1".to_owned(), Some("exists".to_owned()))],
+                    })
+                }
+            },
+        )
+        .await;
+        let mut sizes = sent.lock().map(|s| s.clone()).unwrap_or_default();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [5, 10, 10]);
+        let keys: Vec<&str> = reports.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, items.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(matches!(reports[0].outcome, ItemOutcome::Done(2)));
+        assert!(
+            matches!(&reports[1].outcome, ItemOutcome::Rejected { reason } if reason.as_deref() == Some("exists"))
+        );
+        assert!(matches!(reports[2].outcome, ItemOutcome::NotReported));
+        assert!(matches!(reports[22].outcome, ItemOutcome::Failed(_)));
+        assert!(matches!(reports[25].outcome, ItemOutcome::Duplicate));
     }
 
     #[tokio::test]

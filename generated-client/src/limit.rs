@@ -303,6 +303,7 @@ mod tests {
         retry_safe: true,
         retry_observes_done: None,
         pagination: Pagination::None,
+        payload: crate::operation::Payload::Data,
     };
 
     const SPAN: Duration = Duration::from_millis(1040);

@@ -41,6 +41,17 @@ pub enum Pagination {
     PageNumber,
 }
 
+/// Where an operation's answer sits in a success body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Payload {
+    /// `data`, beside the envelope's metadata (most calls).
+    Data,
+    /// `entities`, beside the metadata (user calls); a single answer is the one entity.
+    Entities,
+    /// The whole body, e.g. `entities` and `data` together.
+    Body,
+}
+
 /// Static facts about one operation, from the spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct OperationMeta {
@@ -59,4 +70,6 @@ pub struct OperationMeta {
     /// answer becomes [`Error::AlreadyDone`](crate::Error::AlreadyDone) instead of a failure.
     pub retry_observes_done: Option<&'static str>,
     pub pagination: Pagination,
+    /// Where the answer sits in a success body.
+    pub payload: Payload,
 }

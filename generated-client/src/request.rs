@@ -128,6 +128,7 @@ mod tests {
         retry_safe: true,
         retry_observes_done: None,
         pagination: Pagination::None,
+        payload: crate::operation::Payload::Data,
     };
 
     fn built(values: &[&str], separator: &str) -> Result<String, Error> {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[cfg(feature = "client")]
 use {
     crate::error::{ApiError, Error, RawBody},
-    crate::operation::OperationMeta,
+    crate::operation::{OperationMeta, Payload},
     crate::types::{Envelope, ErrorBody},
     serde::de::DeserializeOwned,
     std::time::Duration,
@@ -65,15 +65,17 @@ pub(crate) fn decode<T: DeserializeOwned>(
     if !(200..300).contains(&raw.status) {
         return Err(decode_error(op, raw));
     }
-    match serde_json::from_slice::<Envelope<T>>(&raw.body) {
-        Ok(envelope) => {
-            let (data, meta) = envelope.into_parts();
-            Ok(Response {
-                data,
-                meta,
-                status: raw.status,
-            })
-        }
+    let decoded = match op.payload {
+        Payload::Data => serde_json::from_slice::<Envelope<T>>(&raw.body).map(Envelope::into_parts),
+        Payload::Entities => decode_entities(&raw.body),
+        Payload::Body => decode_whole(&raw.body),
+    };
+    match decoded {
+        Ok((data, meta)) => Ok(Response {
+            data,
+            meta,
+            status: raw.status,
+        }),
         Err(source) => Err(Error::Decode {
             operation: op.id,
             status: raw.status,
@@ -81,6 +83,24 @@ pub(crate) fn decode<T: DeserializeOwned>(
             body: RawBody::new(&raw.body),
         }),
     }
+}
+
+/// The answer from `entities`, the metadata from the other fields (user calls).
+#[cfg(feature = "client")]
+fn decode_entities<T: DeserializeOwned>(
+    body: &[u8],
+) -> Result<(T, ResponseMeta), serde_json::Error> {
+    let mut fields: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)?;
+    let entities = fields.remove("entities").unwrap_or_default();
+    let data = T::deserialize(entities)?;
+    let meta = ResponseMeta::deserialize(serde_json::Value::Object(fields))?;
+    Ok((data, meta))
+}
+
+/// The answer from the whole body (its own fields pick the payload), and the metadata too.
+#[cfg(feature = "client")]
+fn decode_whole<T: DeserializeOwned>(body: &[u8]) -> Result<(T, ResponseMeta), serde_json::Error> {
+    Ok((serde_json::from_slice(body)?, serde_json::from_slice(body)?))
 }
 
 /// Keeps every field of the service's flat error body; keeps the raw body (bounded) when it
@@ -124,6 +144,32 @@ pub(crate) fn ensure_applied<T: AppliedFlags>(
             fields,
             meta: Box::new(response.meta),
         })
+    }
+}
+
+/// Exactly one entity, sent as a list of one (or as a lone object): the answer of a call
+/// about one user. An empty list or several entities fail decoding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Single<T>(pub T);
+
+impl<T> Single<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Single<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let OneOrMany(mut items) = OneOrMany::<T>::deserialize(deserializer)?;
+        match (items.pop(), items.is_empty()) {
+            (Some(one), true) => Ok(Single(one)),
+            (None, _) => Err(serde::de::Error::invalid_length(0, &"exactly one entity")),
+            (Some(_), false) => Err(serde::de::Error::invalid_length(
+                items.len() + 1,
+                &"exactly one entity",
+            )),
+        }
     }
 }
 

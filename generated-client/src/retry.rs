@@ -243,6 +243,7 @@ mod tests {
             retry_safe,
             retry_observes_done: None,
             pagination: Pagination::None,
+            payload: crate::operation::Payload::Data,
         }
     }
 

@@ -50,6 +50,20 @@ impl From<&str> for Secret {
     }
 }
 
+/// Serialized as the plain string: a request body must carry the value (e.g. a password
+/// on registration). Only `Debug` and `Display` redact; keep serialized bodies out of logs.
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::from)
+    }
+}
+
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
         constant_time_eq(self.0.as_bytes(), other.0.as_bytes())
@@ -88,6 +102,18 @@ mod tests {
         assert_ne!(Secret::from("abc"), Secret::from("abd"));
         assert_ne!(Secret::from("abc"), Secret::from("abcd"));
         assert_eq!(Secret::default(), Secret::new(""));
+    }
+
+    #[test]
+    fn serde_carries_the_value_and_debug_hides_it() {
+        let secret = Secret::from("pw-1");
+        assert_eq!(
+            serde_json::to_string(&secret).ok().as_deref(),
+            Some("\"pw-1\"")
+        );
+        let back: Secret = serde_json::from_str("\"pw-1\"").unwrap_or_default();
+        assert_eq!(back, secret);
+        assert!(!format!("{back:?}").contains("pw-1"));
     }
 
     #[test]

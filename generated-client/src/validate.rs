@@ -286,6 +286,20 @@ impl Checker {
     }
 
     /// At least `min` of the optional fields are set.
+    /// Runs `check` on a nested value (an item of a list of structs) and names each of its
+    /// violations below `field`, e.g. `users[3].password`.
+    pub fn within(&mut self, field: impl Into<Field>, check: impl FnOnce(&mut Checker)) {
+        let mut inner = Checker::default();
+        check(&mut inner);
+        let prefix = field.into();
+        for violation in inner.violations {
+            self.violations.push(Violation {
+                field: format!("{prefix}.{}", violation.field),
+                rule: violation.rule,
+            });
+        }
+    }
+
     pub fn min_fields(&mut self, set: &[(&'static str, bool)], min: u32) {
         let count = set.iter().filter(|(_, is_set)| *is_set).count();
         if count < min as usize {

@@ -5,7 +5,7 @@ use super::docs::doc_attrs;
 use super::method::{list_item_type, response_types};
 use super::signature::{borrowed_param, collect_values, many_values_param, normalize_param};
 use super::{ident, rust_type};
-use crate::ir::{Batch, Bulk, Operation};
+use crate::ir::{Batch, Bulk, Chunked, Operation};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 
@@ -128,6 +128,50 @@ pub fn emit_bulk_method(op: &Operation, bulk: &Bulk, query: Option<&Ident>) -> T
         pub async fn #name(&self, #(#params,)* options: &crate::bulk::BulkOptions) -> Vec<(#value, Result<#result, crate::Error>)> {
             #normalize
             crate::bulk::run(#values, options, |#arg| async move { #call }).await
+        }
+    }
+}
+
+/// `*_chunked`: any number of items of the operation's list body, in chunks of at most its
+/// `max_items`, reported item by item in the order given.
+pub fn emit_chunked_method(op: &Operation, chunked: &Chunked) -> TokenStream {
+    let Some(body) = &op.body else {
+        return TokenStream::new();
+    };
+    let (name, base) = (ident(&format!("{}_chunked", op.id)), ident(&op.id));
+    let (body, item) = (ident(&body.name), ident(&chunked.item.name));
+    let (list, key) = (ident(&chunked.list_field), ident(&chunked.key));
+    let (succeeded, failed, reason) = (
+        ident(&chunked.succeeded),
+        ident(&chunked.failed),
+        ident(&chunked.reason),
+    );
+    let done = ident(&chunked.done.name);
+    let chunk = Literal::usize_unsuffixed(chunked.chunk as usize);
+    let doc = doc_attrs(&format!(
+        "[`{id}`](Self::{id}) for any number of items: sent in chunks of at most {chunk} (never\nover the service's limit) with bounded concurrency, reported item by item in the order\ngiven, matched by `{key}` (case-insensitively). A name given twice is sent once; the\nrepeat is reported as a duplicate. A chunk that fails as a whole fails each of its items\nwith the same error.",
+        id = op.id,
+        chunk = chunked.chunk,
+        key = chunked.key,
+    ));
+    quote! {
+        #doc
+        pub async fn #name(
+            &self,
+            #list: &[#item],
+            options: &crate::bulk::BulkOptions,
+        ) -> Vec<crate::bulk::ItemReport<#done>> {
+            fn key_of(item: &#item) -> &str {
+                item.#key.as_str()
+            }
+            crate::bulk::chunked(#list, #chunk, key_of, options, |chunk| async move {
+                let answer = self.#base(&#body::new(chunk)).await?.into_data();
+                Ok(crate::bulk::ChunkAnswer {
+                    succeeded: answer.#succeeded.into_iter().flatten().map(|item| (item.#key.clone(), item)).collect(),
+                    failed: answer.#failed.into_iter().flatten().map(|item| (item.#key, item.#reason)).collect(),
+                })
+            })
+            .await
         }
     }
 }

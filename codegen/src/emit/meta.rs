@@ -20,6 +20,7 @@ pub fn emit_meta(ir: &Ir, op: &Operation) -> TokenStream {
         Some(code) => quote!(Some(#code)),
         None => quote!(None),
     };
+    let payload = ident(op.payload.variant());
     let param_limits = super::constants::param_consts(&op.id, &op.path_params);
     let pagination = ident(match op.pagination {
         None => "None",
@@ -36,6 +37,7 @@ pub fn emit_meta(ir: &Ir, op: &Operation) -> TokenStream {
             retry_safe: #retry_safe,
             retry_observes_done: #observes_done,
             pagination: Pagination::#pagination,
+            payload: Payload::#payload,
         };
         #param_limits
     }

@@ -5,7 +5,7 @@ use super::docs::{doc_attrs, field_doc};
 use super::signature::{borrowed_param, normalize_params, query_struct_name};
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Operation, Pagination, ResponseCheck, Segment, Ty, screaming_case};
+use crate::ir::{Ir, Operation, Pagination, Payload, ResponseCheck, Segment, Ty, screaming_case};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -64,6 +64,15 @@ pub fn list_item_type(op: &Operation) -> Option<TokenStream> {
 /// (type decoded from `data`, type returned in the response, the method's last expression).
 pub fn response_types(op: &Operation) -> (TokenStream, TokenStream, TokenStream) {
     match (list_item_type(op), op.check) {
+        // One entity arrives as a list of one.
+        (None, None) if op.payload == Payload::Entities => {
+            let ty = rust_type(&op.response);
+            (
+                quote!(crate::response::Single<#ty>),
+                ty,
+                quote!(Ok(response.map(crate::response::Single::into_inner))),
+            )
+        }
         // The service may send a lone object where a list is documented (and answers one
         // item of a list path parameter with an object, several with an array).
         (Some(item), _) => (
@@ -189,6 +198,13 @@ fn limits_doc(op: &Operation) -> String {
     } else {
         " Not safe to retry once the request may have reached the service."
     });
+    if let Some(chunked) = &op.chunked {
+        out.push_str(&format!(
+            " At most {} items per request: [`{id}_chunked`](Self::{id}_chunked) sends any number in chunks.",
+            chunked.chunk,
+            id = op.id
+        ));
+    }
     match &op.pagination {
         Some(Pagination::Cursor { size, cursor, .. }) => out.push_str(&format!(
             " Paginated by `{size}` and `{cursor}`; the next `{cursor}` is in the response metadata."

@@ -166,6 +166,7 @@ pub(crate) fn rust_type(ty: &Ty) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::Int(int) => int_type(*int),
         Ty::Json => quote!(serde_json::Value),
+        Ty::Secret => quote!(crate::Secret),
         Ty::Newtype(named) | Ty::Named(named) => {
             let name = ident(&named.name);
             quote!(#name)

@@ -2,7 +2,7 @@
 //! struct, its plain `Client` method and the methods built on it (pages and streams, batched
 //! lookups, bulk runs); and the API-wide `operations.rs` that re-exports them all.
 
-use super::batch::{emit_batched_method, emit_bulk_method};
+use super::batch::{emit_batched_method, emit_bulk_method, emit_chunked_method};
 use super::docs::inner_doc_attrs;
 use super::ident;
 use super::meta::emit_meta;
@@ -36,7 +36,7 @@ pub fn emit_module_operations(ir: &Ir, module: usize) -> TokenStream {
     quote! {
         #doc
         #types
-        use crate::operation::{Method, OperationMeta, Pagination};
+        use crate::operation::{Method, OperationMeta, Pagination, Payload};
 
         #(#metas)*
         #(#queries)*
@@ -119,7 +119,11 @@ fn emit_derived_methods(op: &Operation) -> TokenStream {
         .bulk
         .as_ref()
         .map(|bulk| emit_bulk_method(op, bulk, query.as_ref()));
-    quote!(#paged #batched #bulk)
+    let chunked = op
+        .chunked
+        .as_ref()
+        .map(|chunked| emit_chunked_method(op, chunked));
+    quote!(#paged #batched #bulk #chunked)
 }
 
 /// Whether the operation's code names a type of `types.rs`: its body, a parameter or
@@ -138,6 +142,6 @@ fn names_declared_type(ty: &Ty) -> bool {
     match ty {
         Ty::Newtype(_) | Ty::Named(_) => true,
         Ty::List(inner) | Ty::Map(inner) => names_declared_type(inner),
-        Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json => false,
+        Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json | Ty::Secret => false,
     }
 }

@@ -25,6 +25,7 @@ pub fn emit_query_struct(op: &Operation) -> TokenStream {
         applied_flags: false,
         success_flag: None,
         tolerant: false,
+        transparent: false,
     };
     let definition = emit_struct(&name, &doc, &st);
     let type_name = ident(&name);

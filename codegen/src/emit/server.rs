@@ -14,7 +14,7 @@ use super::docs::doc_attrs;
 use super::signature::query_struct_name;
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Method, Operation, Pagination, Ty, screaming_case};
+use crate::ir::{Ir, Method, Operation, Pagination, Ty, TypeKind, screaming_case};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -45,6 +45,8 @@ struct ServerOp {
     path_params: Vec<PathParam>,
     query: Option<Ident>,
     body: Option<Ident>,
+    /// The body is a JSON array (a transparent struct over a list).
+    body_is_array: bool,
     response: TokenStream,
     list_response: bool,
     cursor_paged: bool,
@@ -90,6 +92,9 @@ impl ServerOp {
             path_params,
             query: (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op))),
             body: op.body.as_ref().map(|body| ident(&body.name)),
+            body_is_array: op.body.as_ref().is_some_and(
+                |body| matches!(&ir.type_def(body.id).kind, TypeKind::Struct(st) if st.transparent),
+            ),
             response: rust_type(&op.response),
             list_response: matches!(op.response, Ty::List(_)),
             cursor_paged: matches!(op.pagination, Some(Pagination::Cursor { .. })),
@@ -157,6 +162,9 @@ fn emit_api(ops: &[ServerOp]) -> TokenStream {
     let methods = ops.iter().map(emit_trait_method);
     let handlers = ops.iter().map(emit_handler);
     let router = emit_router(ops);
+    let dispatchers = shared_routes(ops)
+        .into_iter()
+        .map(|ops| emit_dispatcher(&ops));
     quote! {
         //! One trait method per operation, one typed handler per operation, and the router.
         use agora_chat::operations::*;
@@ -174,7 +182,77 @@ fn emit_api(ops: &[ServerOp]) -> TokenStream {
 
         #router
 
+        #(#dispatchers)*
+
         #(#handlers)*
+    }
+}
+
+/// Operations that share a route and a method (the service tells them apart by their body),
+/// grouped; each group is served by one dispatcher.
+fn shared_routes(ops: &[ServerOp]) -> Vec<Vec<&ServerOp>> {
+    let mut groups: Vec<Vec<&ServerOp>> = Vec::new();
+    for op in ops.iter().filter(|op| op.route.is_ok()) {
+        let same = |other: &&ServerOp| other.route == op.route && other.method == op.method;
+        match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
+            Some(group) => group.push(op),
+            None => groups.push(vec![op]),
+        }
+    }
+    groups.retain(|g| g.len() > 1);
+    groups
+}
+
+/// `dispatch_a_or_b`: the handler of operations that share a route and a method.
+fn dispatcher_name(ops: &[&ServerOp]) -> Ident {
+    let names: Vec<&str> = ops.iter().map(|op| op.id.as_str()).collect();
+    ident(&format!("dispatch_{}", names.join("_or_")))
+}
+
+/// Picks, by the body's JSON shape, the one operation whose body is an array or the one
+/// whose body is an object; anything else cannot be told apart and does not compile. The
+/// request is then tagged with the chosen operation.
+fn emit_dispatcher(ops: &[&ServerOp]) -> TokenStream {
+    let array: Vec<&&ServerOp> = ops.iter().filter(|op| op.body_is_array).collect();
+    let object: Vec<&&ServerOp> = ops
+        .iter()
+        .filter(|op| !op.body_is_array && op.body.is_some())
+        .collect();
+    let name = dispatcher_name(ops);
+    let ([array], [object]) = (array.as_slice(), object.as_slice()) else {
+        let message = format!(
+            "operations {} share a route and a method: only one with an array body and one with an object body can",
+            ops.iter()
+                .map(|op| op.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return quote!(compile_error!(#message););
+    };
+    let (array_name, array_meta) = (array.name(), array.meta());
+    let (object_name, object_meta) = (object.name(), object.meta());
+    let doc = format!(
+        " `{} {}`: [`Api::{}`] for an array body, [`Api::{}`] otherwise.",
+        method_name(object.method),
+        object.template,
+        array.id,
+        object.id
+    );
+    quote! {
+        #[doc = #doc]
+        async fn #name<A: Api>(state: State<A>, request: server::Request) -> server::Response {
+            let (mut request, is_array) = match server::body_is_array(request).await {
+                Ok(peeked) => peeked,
+                Err(refused) => return axum::response::IntoResponse::into_response(refused),
+            };
+            if is_array {
+                request.extensions_mut().insert(&#array_meta);
+                #array_name::<A>(state, request).await
+            } else {
+                request.extensions_mut().insert(&#object_meta);
+                #object_name::<A>(state, request).await
+            }
+        }
     }
 }
 
@@ -231,10 +309,25 @@ fn emit_router(ops: &[ServerOp]) -> TokenStream {
     }
 }
 
+/// Operations sharing the route and a method go to their dispatcher, tagged with the first
+/// of them for the host's middleware (quotas, faults and counts see that operation).
 fn emit_route(route: &str, ops: &[&ServerOp]) -> TokenStream {
-    let mut methods = ops.iter().map(|op| {
-        let verb = ident(&method_name(op.method).to_ascii_lowercase());
-        let (name, meta) = (op.name(), op.meta());
+    let mut verbs: Vec<Vec<&ServerOp>> = Vec::new();
+    for op in ops {
+        match verbs.iter_mut().find(|v| v[0].method == op.method) {
+            Some(same) => same.push(op),
+            None => verbs.push(vec![op]),
+        }
+    }
+    let mut methods = verbs.iter().map(|same| {
+        let first = same[0];
+        let verb = ident(&method_name(first.method).to_ascii_lowercase());
+        let meta = first.meta();
+        let name = if same.len() > 1 {
+            dispatcher_name(same)
+        } else {
+            first.name()
+        };
         quote!(server::operation(axum::routing::#verb(#name::<A>), &#meta, &layer))
     });
     let first = methods.next();
@@ -285,7 +378,7 @@ fn emit_handler(op: &ServerOp) -> TokenStream {
                 #call
             }
             .await;
-            #respond(&parts, answer, api.wire_data(&#meta))
+            #respond(&parts, &#meta, answer, api.wire_data(&#meta))
         }
     }
 }

@@ -61,7 +61,7 @@ fn referenced(ty: &Ty) -> Box<dyn Iterator<Item = &crate::ir::TypeRef> + '_> {
     match ty {
         Ty::Newtype(r) | Ty::Named(r) => Box::new(std::iter::once(r)),
         Ty::List(inner) | Ty::Map(inner) => referenced(inner),
-        Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json => Box::new(std::iter::empty()),
+        Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json | Ty::Secret => Box::new(std::iter::empty()),
     }
 }
 
@@ -102,9 +102,11 @@ pub(crate) fn emit_struct(type_name: &str, type_doc: &str, st: &Struct) -> Token
         .as_deref()
         .map(|f| emit_success_flag(&name, f));
     let limits = super::constants::field_consts(&st.fields);
+    let transparent = st.transparent.then(|| quote!(#[serde(transparent)]));
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        #transparent
         #[non_exhaustive]
         pub struct #name { #(#fields)* }
 

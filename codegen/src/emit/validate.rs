@@ -96,7 +96,12 @@ fn text_checks(field: &TokenStream, ty: &Ty, rules: &Rules) -> TokenStream {
     if !ty.is_stringlike() {
         return TokenStream::new();
     }
-    let text = quote!(AsRef::<str>::as_ref(value));
+    // A secret is read only where a rule needs its text.
+    let text = if *ty == Ty::Secret {
+        quote!(crate::Secret::expose(value))
+    } else {
+        quote!(AsRef::<str>::as_ref(value))
+    };
     let mut out = TokenStream::new();
     if rules.min_chars.is_some() || rules.max_chars.is_some() {
         let (min, max) = (opt(rules.min_chars), opt(rules.max_chars));
@@ -121,6 +126,15 @@ fn list_checks(wire: &str, item: &Ty, rules: &Rules) -> TokenStream {
         let bound = sibling_bound(sibling);
         let sibling_wire = &sibling.wire;
         out.extend(quote!(checker.items_within(#wire, value.len(), #sibling_wire, #bound);));
+    }
+    if rules.nested {
+        out.extend(quote! {
+            for (index, item) in value.iter().enumerate() {
+                checker.within(crate::validate::Field::item(#wire, index), |checker| {
+                    crate::validate::Validate::check(item, checker)
+                });
+            }
+        });
     }
     if let Some(items) = &rules.items {
         let field = quote!(crate::validate::Field::item(#wire, index));

@@ -281,6 +281,7 @@ impl<'a> Resolver<'a> {
             TypeExpr::Bool => Ty::Bool,
             TypeExpr::Int(int) => Ty::Int(*int),
             TypeExpr::Json => Ty::Json,
+            TypeExpr::Secret => Ty::Secret,
             TypeExpr::List(item) => Ty::List(Box::new(self.lower_type_expr(item)?)),
             TypeExpr::Map(value) => Ty::Map(Box::new(self.lower_type_expr(value)?)),
             TypeExpr::Named(name) => {

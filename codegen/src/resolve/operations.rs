@@ -4,8 +4,8 @@
 use super::Resolver;
 use super::syntax::{PathPart, is_field_name, path_parts};
 use crate::ir::{
-    Batch, Bulk, ErrorDoc, Field, Method, Operation, Pagination, ResponseCheck, Segment, Ty,
-    TypeRef,
+    Batch, Bulk, Chunked, ErrorDoc, Field, Method, Operation, Pagination, Payload, ResponseCheck,
+    Segment, Ty, TypeRef,
 };
 use crate::spec::{self, FieldSpec, OperationSpec, PaginationStyle, ParamLocation};
 use std::collections::BTreeMap;
@@ -77,6 +77,7 @@ impl<'a> Resolver<'a> {
         let bulk = self.resolve_bulk(file, id, op, &parts);
         let check = self.resolve_check(file, id, op);
         let observes_done = self.resolve_observes_done(file, id, op);
+        let chunked = self.resolve_chunked(file, id, op);
         self.check_item_results(file, id, op, &parts.response);
         Some(Operation {
             module: file,
@@ -90,7 +91,9 @@ impl<'a> Resolver<'a> {
             query_params: parts.query_params,
             body: parts.body,
             response: parts.response,
+            payload: payload(op.payload),
             pagination: pagination?,
+            chunked: chunked?,
             batch: batch?,
             bulk: bulk?,
             check: check?,
@@ -473,6 +476,97 @@ impl<'a> Resolver<'a> {
             .map(Some)
     }
 
+    /// `chunked`: the body is a transparent struct whose one field lists structs (with
+    /// `max_items`) named by a required string `key`; the response struct lists succeeded
+    /// items (with `key`) and failed ones (with `key` and a string `reason`).
+    fn resolve_chunked(
+        &mut self,
+        file: usize,
+        id: &str,
+        op: &OperationSpec,
+    ) -> Option<Option<Chunked>> {
+        let Some(spec) = &op.chunked else {
+            return Some(None);
+        };
+        let at = ["operations", id, "chunked"];
+        let body = op.body.as_deref().and_then(|b| self.declared.get(b));
+        let list = body
+            .filter(|d| d.spec.transparent)
+            .and_then(|d| d.spec.fields.as_ref())
+            .and_then(|fields| fields.0.first())
+            .filter(|(_, f)| f.max_items.is_some());
+        let item = list.and_then(|(_, f)| match self.peek_type(&f.ty) {
+            Some(Ty::List(item)) => match *item {
+                Ty::Named(item) => Some(item),
+                _ => None,
+            },
+            _ => None,
+        });
+        let (Some((list_field, list)), Some(item)) = (list, item) else {
+            let message = "`chunked` needs a `transparent` body struct whose field lists structs, with `max_items`";
+            self.report(file, &at, message);
+            return None;
+        };
+        let named_by_key = |r: &Self, ty: &str| r.lists_struct_with(ty, &spec.key, true);
+        let mut fits = self.has_string_field(&item.name, &spec.key, true);
+        let response = self.struct_fields(&op.response);
+        let succeeded = response.and_then(|f| f.get(&spec.succeeded));
+        let failed = response.and_then(|f| f.get(&spec.failed));
+        fits &= succeeded.is_some_and(|f| !f.required && named_by_key(self, &f.ty));
+        fits &= failed.is_some_and(|f| {
+            !f.required
+                && named_by_key(self, &f.ty)
+                && self.lists_struct_with(&f.ty, &spec.reason, false)
+                && !self.lists_struct_with(&f.ty, &spec.reason, true)
+        });
+        let done = succeeded.and_then(|f| match self.peek_type(&f.ty) {
+            Some(Ty::List(item)) => match *item {
+                Ty::Named(item) => Some(item),
+                _ => None,
+            },
+            _ => None,
+        });
+        let (true, Some(done)) = (fits, done) else {
+            let message = format!(
+                "`chunked` needs body items with a required string `{key}`, and a response struct whose optional `{ok}` and `{failed}` list structs with a required string `{key}` (`{failed}` also with an optional string `{reason}`)",
+                key = spec.key,
+                ok = spec.succeeded,
+                failed = spec.failed,
+                reason = spec.reason,
+            );
+            self.report(file, &at, message);
+            return None;
+        };
+        Some(Some(Chunked {
+            list_field: list_field.clone(),
+            item,
+            done,
+            chunk: list.max_items.unwrap_or(1),
+            key: spec.key.clone(),
+            succeeded: spec.succeeded.clone(),
+            failed: spec.failed.clone(),
+            reason: spec.reason.clone(),
+        }))
+    }
+
+    /// Whether the type expression `list` lists a struct with a string field `field`.
+    fn lists_struct_with(&self, list: &str, field: &str, required: bool) -> bool {
+        match self.peek_type(list) {
+            Some(Ty::List(item)) => match *item {
+                Ty::Named(item) => self.has_string_field(&item.name, field, required),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether struct `name` has a string field `field` (required, if asked).
+    fn has_string_field(&self, name: &str, field: &str, required: bool) -> bool {
+        let field = self.struct_fields(name).and_then(|f| f.get(field));
+        field
+            .is_some_and(|f| (f.required || !required) && self.peek_type(&f.ty) == Some(Ty::String))
+    }
+
     /// `bulk`: a path parameter holding one string; the other parameters (path, query and
     /// body) stay fixed arguments; a paginated operation collects each value's pages.
     fn resolve_bulk(
@@ -568,6 +662,14 @@ fn page_size(param: &FieldSpec) -> Option<(u32, u32)> {
         None => max,
     };
     Some((max, default))
+}
+
+fn payload(payload: Option<spec::Payload>) -> Payload {
+    match payload {
+        None | Some(spec::Payload::Data) => Payload::Data,
+        Some(spec::Payload::Entities) => Payload::Entities,
+        Some(spec::Payload::Body) => Payload::Body,
+    }
 }
 
 fn method(method: spec::HttpMethod) -> Method {

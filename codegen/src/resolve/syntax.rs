@@ -9,12 +9,14 @@ pub enum TypeExpr {
     Bool,
     Int(IntTy),
     Json,
+    /// A string that must never reach logs (a password): `crate::Secret`.
+    Secret,
     Named(String),
     List(Box<TypeExpr>),
     Map(Box<TypeExpr>),
 }
 
-/// Parses a spec type expression: `string`, `bool`, `i32`, `i64`, `u32`, `u64`, `json`,
+/// Parses a spec type expression: `string`, `bool`, `i32`, `i64`, `u32`, `u64`, `json`, `secret`,
 /// `[T]` (a list), `{T}` (an object with string keys), or a type name.
 pub fn parse_type(expr: &str) -> Result<TypeExpr, String> {
     let expr = expr.trim();
@@ -32,6 +34,7 @@ pub fn parse_type(expr: &str) -> Result<TypeExpr, String> {
         "u32" => TypeExpr::Int(IntTy::U32),
         "u64" => TypeExpr::Int(IntTy::U64),
         "json" => TypeExpr::Json,
+        "secret" => TypeExpr::Secret,
         name if is_pascal_case(name) => TypeExpr::Named(name.to_owned()),
         other => return Err(format!("`{other}` is not a type expression")),
     })

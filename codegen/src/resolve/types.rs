@@ -69,11 +69,13 @@ impl<'a> Resolver<'a> {
                 "`min_fields` and `applied_flags` apply to structs only",
             );
         }
-        if spec.fields.is_none() && (spec.success_flag.is_some() || spec.tolerant) {
+        if spec.fields.is_none()
+            && (spec.success_flag.is_some() || spec.tolerant || spec.transparent)
+        {
             self.report(
                 file,
                 &at,
-                "`success_flag` and `tolerant` apply to structs only",
+                "`success_flag`, `tolerant` and `transparent` apply to structs only",
             );
         }
         if let Some(variants) = &spec.variants {
@@ -232,12 +234,21 @@ impl<'a> Resolver<'a> {
             })
             .collect();
         let success_flag = self.resolve_success_flag(file, name, spec, fields);
+        let one_required = fields.0.len() == 1 && fields.iter().all(|(_, f)| f.required);
+        if spec.transparent && !one_required {
+            self.report(
+                file,
+                &["types", name, "transparent"],
+                "`transparent` needs a struct of exactly one required field",
+            );
+        }
         Some(Struct {
             fields: resolved.into_iter().collect::<Option<_>>()?,
             min_fields: spec.min_fields,
             applied_flags: spec.applied_flags,
             success_flag: success_flag?,
             tolerant: spec.tolerant,
+            transparent: spec.transparent,
         })
     }
 
@@ -381,6 +392,7 @@ impl<'a> Resolver<'a> {
         self.check_doc(file, at, &field.doc);
         let ty = self.resolve_type_expr(file, at, &field.ty)?;
         self.check_rules_fit(file, at, field, &ty);
+        let nested = self.lists_checked_structs(&ty);
         Some(Field {
             name: name.to_owned(),
             wire: field.wire.clone().unwrap_or_else(|| name.to_owned()),
@@ -393,9 +405,21 @@ impl<'a> Resolver<'a> {
                 .map(|spec::Lenient::BoolOrString| Lenient::BoolOrString),
             reports_on: None,
             join: field.join.clone(),
-            rules: rules(field),
+            rules: Rules {
+                nested,
+                ..rules(field)
+            },
             ty,
         })
+    }
+
+    /// Whether `ty` lists structs that have rules of their own (so each item is checked).
+    fn lists_checked_structs(&self, ty: &Ty) -> bool {
+        let Some(Ty::Named(item)) = ty.list_item() else {
+            return false;
+        };
+        let fields = self.struct_fields(&item.name);
+        fields.is_some_and(|fields| fields.iter().any(|(_, f)| has_rules(f)))
     }
 
     fn check_rules_fit(&mut self, file: usize, at: &[&str], field: &FieldSpec, ty: &Ty) {
@@ -459,6 +483,11 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// Whether the spec gives the field any validation rule.
+fn has_rules(field: &FieldSpec) -> bool {
+    !rules(field).is_empty() || field.max_items_from.is_some()
+}
+
 /// The validation rules of a field (`max_items_from` is resolved by the struct).
 fn rules(field: &FieldSpec) -> Rules {
     Rules {
@@ -471,6 +500,7 @@ fn rules(field: &FieldSpec) -> Rules {
         min_items: field.min_items,
         max_items: field.max_items,
         max_items_from: None,
+        nested: false,
         items: field
             .items
             .as_ref()

@@ -3,7 +3,8 @@
 
 use agora_chat::operation::OperationMeta;
 use agora_chat::operations::{
-    LIST_JOINED_CHATROOMS, ListChatroomsQuery, ListJoinedChatroomsQuery, UPDATE_CHATROOM,
+    LIST_JOINED_CHATROOMS, ListChatroomsQuery, ListJoinedChatroomsQuery, ListUsersQuery,
+    UPDATE_CHATROOM,
 };
 use serde_json::Value;
 
@@ -14,7 +15,7 @@ use crate::server::{Answer, Rewrite, WireQuirks};
 use crate::service_error::ServiceError;
 use crate::wire::{
     ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteResult,
-    JoinedChatroom, UpdateChatroom, UpdateResult,
+    JoinedChatroom, NewUser, NewUsers, RegisterUsersResult, UpdateChatroom, UpdateResult, User,
 };
 
 impl Api for AppState {
@@ -54,6 +55,26 @@ impl Api for AppState {
 
     async fn delete_chatroom(&self, chatroom_id: ChatroomId) -> Result<DeleteResult, ServiceError> {
         chatrooms::delete(self, &chatroom_id)
+    }
+
+    async fn register_user(&self, body: NewUser) -> Result<User, ServiceError> {
+        users::register(self, &body)
+    }
+
+    async fn register_users(&self, body: NewUsers) -> Result<RegisterUsersResult, ServiceError> {
+        users::register_many(self, &body)
+    }
+
+    async fn get_user(&self, username: String) -> Result<User, ServiceError> {
+        users::get(self, &username)
+    }
+
+    async fn list_users(&self, query: ListUsersQuery) -> Result<Answer<Vec<User>>, ServiceError> {
+        users::list(self, &query)
+    }
+
+    async fn delete_user(&self, username: String) -> Result<User, ServiceError> {
+        users::delete(self, &username)
     }
 }
 

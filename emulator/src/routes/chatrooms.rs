@@ -87,15 +87,26 @@ fn room_ids(ids: &[ChatroomId]) -> Vec<u64> {
 // Opaque to clients; it names the last room of the page, so rooms created
 // while paging (newer, larger ids) never shift the pages that follow.
 fn encode_cursor(last: u64) -> String {
-    let text = format!("{CURSOR_PREFIX}{last}");
-    text.bytes().map(|b| format!("{b:02x}")).collect()
+    encode_cursor_for(CURSOR_PREFIX, last)
 }
 
 fn decode_cursor(cursor: &str) -> Result<u64, ServiceError> {
+    decode_cursor_for(CURSOR_PREFIX, cursor)
+}
+
+/// An opaque cursor naming position `last` of the list that `prefix` names.
+pub(crate) fn encode_cursor_for(prefix: &str, last: u64) -> String {
+    let text = format!("{prefix}{last}");
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The position in a cursor of [`encode_cursor_for`]; 400 `invalid_parameter` for any
+/// other text (another list's cursor included).
+pub(crate) fn decode_cursor_for(prefix: &str, cursor: &str) -> Result<u64, ServiceError> {
     let invalid = || ServiceError::invalid_parameter(format!("invalid cursor '{cursor}'"));
     let bytes = hex_decode(cursor).ok_or_else(invalid)?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let id = text.strip_prefix(CURSOR_PREFIX).ok_or_else(invalid)?;
+    let id = text.strip_prefix(prefix).ok_or_else(invalid)?;
     room_id(id).ok_or_else(invalid)
 }
 

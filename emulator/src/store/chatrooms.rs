@@ -81,16 +81,10 @@ impl Store {
     /// Removes a room and every user's membership of it.
     pub fn delete(&self, id: u64) -> Result<(), ServiceError> {
         let mut inner = self.lock();
-        let room = inner
-            .rooms
-            .remove(&id)
-            .ok_or_else(ServiceError::service_resource_not_found)?;
-        for user in room.affiliations() {
-            if let Some(ids) = inner.joined.get_mut(user) {
-                ids.remove(&id);
-            }
+        match inner.remove_room(id) {
+            true => Ok(()),
+            false => Err(ServiceError::service_resource_not_found()),
         }
-        Ok(())
     }
 
     /// How many rooms exist.
@@ -110,6 +104,19 @@ impl Store {
 }
 
 impl Inner {
+    /// Removes room `id` and every user's membership of it; `false` when there is none.
+    pub(super) fn remove_room(&mut self, id: u64) -> bool {
+        let Some(room) = self.rooms.remove(&id) else {
+            return false;
+        };
+        for user in room.affiliations() {
+            if let Some(ids) = self.joined.get_mut(user) {
+                ids.remove(&id);
+            }
+        }
+        true
+    }
+
     pub(super) fn insert(&mut self, room: Room) -> u64 {
         let id = self.next_id;
         self.next_id += 1;

@@ -11,6 +11,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chatrooms::Room;
 pub use snapshot::{ChatroomState, STATE_VERSION, StateError, StateSnapshot};
+use users::Registry;
 
 /// The first id handed out; ids then grow by one per create, like the
 /// service's digit-string ids.
@@ -30,16 +31,26 @@ struct Inner {
     // Keyed by id, so id order is creation order and paging by id is stable.
     rooms: BTreeMap<u64, Room>,
     users: HashSet<String>,
+    // Users registered through the API (and strict mode's users), in registration order.
+    registered: Registry,
     // Rooms per user; joining only happens at creation, so id order is join order.
     joined: HashMap<String, BTreeSet<u64>>,
 }
 
 impl Inner {
-    fn empty() -> Self {
+    /// No chatrooms; registered users are strict mode's only (`seed`).
+    fn empty(seed: Option<&HashSet<String>>) -> Self {
+        let mut registered = Registry::default();
+        let mut seed: Vec<&String> = seed.into_iter().flatten().collect();
+        seed.sort();
+        for user in seed {
+            registered.seed(user);
+        }
         Inner {
             next_id: FIRST_ID,
             rooms: BTreeMap::new(),
             users: HashSet::new(),
+            registered,
             joined: HashMap::new(),
         }
     }
@@ -48,16 +59,18 @@ impl Inner {
 impl Store {
     /// An empty store; `strict_users` switches on strict mode.
     pub fn new(strict_users: Option<Vec<String>>) -> Self {
-        let strict = strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
+        let strict: Option<HashSet<String>> =
+            strict_users.map(|u| u.iter().map(|s| s.to_ascii_lowercase()).collect());
         Self {
-            inner: Mutex::new(Inner::empty()),
+            inner: Mutex::new(Inner::empty(strict.as_ref())),
             strict,
         }
     }
 
-    /// Forgets every chatroom and user; ids start again at [`FIRST_ID`].
+    /// Forgets every chatroom and user (strict mode's users are registered again); ids
+    /// start again at [`FIRST_ID`].
     pub fn clear(&self) {
-        *self.lock() = Inner::empty();
+        *self.lock() = Inner::empty(self.strict.as_ref());
     }
 
     // Nothing panics while the lock is held, but a poisoned lock must not

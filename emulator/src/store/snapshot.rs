@@ -128,7 +128,9 @@ impl Store {
                 "next_id {next_id} must be greater than every chatroom id"
             )));
         }
-        let mut inner = Inner::empty();
+        let mut inner = Inner::empty(None);
+        // The state document holds chatrooms only: registered users stay as they are.
+        inner.registered = self.lock().registered.clone();
         // Inserted in id order, so memberships are in join order as after creates.
         for (id, room) in rooms {
             inner.next_id = id;

@@ -15,3 +15,4 @@ mod protocol;
 mod quotas;
 mod shapes;
 mod skeleton;
+mod users;

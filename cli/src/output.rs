@@ -61,7 +61,7 @@ fn rows_table(items: &[Value]) -> String {
     aligned(&header, &rows)
 }
 
-/// Every key of any item, `key` and `id` first (they name the row), the rest in order.
+/// Every key of any item in order of first appearance, `key` and `id` first (they name the row).
 fn columns(items: &[Value]) -> Vec<String> {
     let mut columns: Vec<String> = Vec::new();
     for key in items
@@ -125,9 +125,9 @@ mod tests {
         let value =
             json!([{"name": "lobby", "id": "1"}, {"id": "22", "name": "x", "disabled": false}]);
         insta::assert_snapshot!(table(&value), @r"
-        ID  DISABLED  NAME
-        1             lobby
-        22  false     x
+        ID  NAME   DISABLED
+        1   lobby
+        22  x      false
         ");
     }
 

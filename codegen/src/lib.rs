@@ -1,4 +1,5 @@
-//! Code generator for the `agora-chat` client and the emulator's server skeleton.
+//! Code generator for the `agora-chat` client, the emulator's server skeleton, the
+//! `agora-chat` command line's subcommands and the OpenAPI document.
 //!
 //! `spec/*.yaml` -> [`spec`] (serde model) -> [`resolve`] (one pass: every problem, with file
 //! and line, or the closed [`ir`]) -> [`emit`] (tokens per construct) ->
@@ -36,6 +37,25 @@ pub fn generate(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostic
 /// Generates the server skeleton (for the emulator crate) from the same spec sources.
 pub fn generate_server(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
     generate_with(sources, emit::emit_server)
+}
+
+/// The file name of the OpenAPI document [`generate_openapi`] writes.
+pub const OPENAPI_FILE: &str = "agora-chat.openapi.json";
+
+/// Generates the OpenAPI 3.1 document of the spec (one JSON file, [`OPENAPI_FILE`]).
+pub fn generate_openapi(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    let files = load::parse_all(sources)?;
+    let ir = resolve::resolve(&files)?;
+    let names: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
+    Ok(vec![GeneratedFile {
+        path: OPENAPI_FILE.to_owned(),
+        contents: emit::emit_openapi(&ir, &names),
+    }])
+}
+
+/// Generates the command line's subcommands (for the `agora-chat-cli` crate) from the spec.
+pub fn generate_cli(sources: &[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics> {
+    generate_with(sources, emit::emit_cli)
 }
 
 // Both sides share parse, resolve and format; only the emitters differ.

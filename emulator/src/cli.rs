@@ -1,23 +1,25 @@
 //! The binary's command line (clap, derive API): every switch, its environment variable for
 //! secrets (so they stay out of `ps`), and the long help that documents the control and
-//! fault JSON shapes. Values are checked here, so `main` only runs what was asked.
+//! fault JSON shapes. Values are checked here, so `main` only runs what was asked. Public so
+//! that the `agora-chat` command line's `emulator` subcommand takes the very same flags.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
+use crate::{Quotas, is_username};
 use agora_chat::Secret;
 use agora_chat::auth::access_token::{AppId, validate_certificate};
-use agora_chat_emulator::{Quotas, is_username};
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, ValueEnum};
 
 /// What `--help` adds after the switches: the controls and the JSON they take.
-const CONTROLS_HELP: &str = r#"The API lives under http://HOST:PORT/ORG/APP. On start, one line
+pub const CONTROLS_HELP: &str = r#"The API lives under http://HOST:PORT/ORG/APP. On start, one line
 "listening on http://HOST:PORT" goes to stdout (the API and log lines go to stderr).
 
 Test controls, outside /ORG/APP (JSON in and out; with --admin-token, every control but
-health needs "Authorization: Bearer <admin token>", else 401 unauthorized):
+health and openapi.json need "Authorization: Bearer <admin token>", else 401 unauthorized):
   GET    /_emulator/health                 {"status": "ok"}
+  GET    /_emulator/openapi.json           the OpenAPI 3.1 document of the API (public)
   GET    /_emulator/info                   {"name", "version", "org", "app", "auth": [..],
                                             "quotas": bool, "admin_token": bool, "state_version": 1}
   POST   /_emulator/reset[?scope=counts]   forget everything (chatrooms, counts, quota
@@ -57,9 +59,12 @@ For a test suite in any language: start the binary with --port 0, read the
 between tests, and stop it with SIGTERM or Ctrl-C."#;
 
 /// A local server that speaks the Agora Chat chatroom REST API, for tests and demos.
+///
+/// Public so that other command lines (the `agora-chat emulator` subcommand) take the same
+/// flags by flattening it; [`Cli::into_args`] checks them.
 #[derive(Debug, Parser)]
 #[command(name = "agora-chat-emulator", version, after_long_help = CONTROLS_HELP)]
-struct Cli {
+pub struct Cli {
     /// Port to listen on (0 picks a free one)
     #[arg(long, value_name = "N", default_value_t = 5757)]
     port: u16,
@@ -163,7 +168,8 @@ where
 }
 
 impl Cli {
-    fn into_args(self) -> Result<Args, String> {
+    /// Checks the flags that depend on each other (pairs of credentials, the certificate).
+    pub fn into_args(self) -> Result<Args, String> {
         let certificate = self.app_certificate.map(parse_certificate).transpose()?;
         let client_secret = self.client_secret.map(Secret::new);
         let state = match (self.state, self.seed) {

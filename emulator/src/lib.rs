@@ -94,6 +94,7 @@
 //! | `DELETE /_emulator/requests` | sets the counts back to 0 |
 //! | `GET /_emulator/quotas` | `{"quotas": {"create_chatroom": 50, ..}}` (limited operations only) |
 //! | `GET /_emulator/health` | `{"status": "ok"}` (never needs the admin token) |
+//! | `GET /_emulator/openapi.json` | the OpenAPI 3.1 document of the API (never needs the admin token) |
 //! | `GET /_emulator/info` | [`Info`]: name, version, org, app, auth modes, quotas on/off |
 //! | `POST /_emulator/reset[?scope=counts]` | [`Reset`]: everything (chatrooms, counts, quota windows, faults, journal) or the counts only |
 //! | `GET /_emulator/state` | the whole state, a [`StateSnapshot`] document (version [`STATE_VERSION`]) |
@@ -133,6 +134,7 @@
 //! `invalid_parameter`.
 
 mod auth;
+pub mod cli;
 mod clock;
 mod controls;
 pub mod faults;
@@ -146,6 +148,7 @@ mod quota;
 mod routes;
 pub mod server;
 mod service_error;
+pub mod standalone;
 mod state_file;
 mod store;
 mod validate;

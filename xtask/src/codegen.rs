@@ -1,8 +1,10 @@
-//! `cargo xtask gen [--check]`: regenerate the generated modules (the client's code and the
-//! emulator's server skeleton), or verify them.
+//! `cargo xtask gen [--check]`: regenerate the generated modules (the client's code, the
+//! emulator's server skeleton, the command line's subcommands) and the OpenAPI document, or
+//! verify them.
 
 use agora_chat_codegen::{
-    Diagnostics, GeneratedFile, SpecSource, generate, generate_server, read_spec_dir,
+    Diagnostics, GeneratedFile, SpecSource, generate, generate_cli, generate_openapi,
+    generate_server, read_spec_dir,
 };
 use std::collections::BTreeSet;
 use std::fs;
@@ -11,9 +13,12 @@ use std::path::{Path, PathBuf};
 type Generator = fn(&[SpecSource]) -> Result<Vec<GeneratedFile>, Diagnostics>;
 
 /// Each generated module, relative to the workspace root, and what fills it.
-const OUTPUTS: [(&str, Generator); 2] = [
+const OUTPUTS: [(&str, Generator); 4] = [
     ("generated-client/src/generated", generate),
     ("emulator/src/generated", generate_server),
+    ("cli/src/generated", generate_cli),
+    // Inside the emulator crate, so it ships with it (served at /_emulator/openapi.json).
+    ("emulator/openapi", generate_openapi),
 ];
 const SPEC_DIR: &str = "spec";
 const FIX: &str = "run `cargo xtask gen` to update them, then review the diff";

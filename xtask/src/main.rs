@@ -9,7 +9,8 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  gen            regenerate generated-client/src/generated/ from spec/*.yaml
+  gen            regenerate the generated code (client, emulator skeleton, CLI) and the
+                 OpenAPI document (emulator/openapi/) from spec/*.yaml
   gen --check    write nothing; fail if the generated files are stale or extra";
 
 fn main() -> ExitCode {

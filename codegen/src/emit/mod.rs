@@ -1,11 +1,13 @@
 //! Emitters: one short function per construct, composed per generated file.
 
 mod batch;
+mod cli;
 mod constants;
 mod docs;
 mod error_codes;
 mod meta;
 mod method;
+mod openapi;
 mod operations;
 mod pagination;
 mod query;
@@ -52,6 +54,16 @@ pub fn emit(ir: &Ir) -> Vec<(String, TokenStream)> {
         files.extend(module.into_files(ir));
     }
     files
+}
+
+/// Emits the command line's subcommand files (for the `agora-chat-cli` crate) as (path, tokens).
+pub fn emit_cli(ir: &Ir) -> Vec<(String, TokenStream)> {
+    cli::emit_cli(ir)
+}
+
+/// The OpenAPI 3.1 document of the spec, as JSON text.
+pub fn emit_openapi(ir: &Ir, spec_files: &[&str]) -> String {
+    openapi::emit_openapi(ir, spec_files)
 }
 
 /// Emits the server skeleton's files (for the emulator crate) as (path, tokens).

@@ -37,7 +37,21 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/_emulator/journal", get(journal).delete(clear_journal))
         .route("/_emulator/clock", get(clock).post(move_clock))
         .route_layer(from_fn_with_state(state.clone(), require_admin));
-    protected.route("/_emulator/health", get(health))
+    protected
+        .route("/_emulator/health", get(health))
+        .route("/_emulator/openapi.json", get(openapi))
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the spec by `cargo xtask gen`.
+pub const OPENAPI_JSON: &str = include_str!("../../openapi/agora-chat.openapi.json");
+
+/// `GET /_emulator/openapi.json`: the OpenAPI document (public, like `health`: it holds no
+/// state and no secret).
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON,
+    )
 }
 
 /// `GET /_emulator/faults`: `{"faults": [..]}`, next first per operation.

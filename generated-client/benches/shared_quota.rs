@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         creates_per_process: if benching { 100 } else { 10 },
         concurrency: 8,
         redis_url: Some(redis.url()),
+        margin: None,
     };
     let mut runs = vec![("4 processes, limits shared through Redis", shared.clone())];
     if benching {

@@ -4,7 +4,8 @@
 //!
 //! One Lua script decides a slot atomically in one round trip, on Redis's clock: it forgets
 //! starts older than the window, reserves the earliest start that keeps the window within
-//! the limit and answers how long to wait for it (the caller sleeps that long: no polling).
+//! the limit (spaced evenly: see [`RESERVE`]) and answers how long to wait for it (the
+//! caller sleeps that long: no polling).
 //! A `reach_limit` 429 seen by any process sets a short shared penalty that halves the
 //! operation's limit for every process. When Redis is slow or down, calls pace themselves
 //! on a local limiter at a share of the quota (a `tracing` warning says so) and go back to
@@ -24,6 +25,11 @@ use tokio::time::Instant;
 /// Reserves the earliest start within the limit, on Redis's clock, or refuses when the
 /// wait would reach `max_wait_us` (-1: no deadline). Answers the wait in µs, or -1.
 ///
+/// Starts are also spaced by at least window / limit: a burst of a whole window's quota
+/// from many processes would queue at the service and arrive spread out, the late ones
+/// in the next window with the next burst (measured: 429s at 4 processes); evenly spaced
+/// starts arrive as they were scheduled, and the rate is the same.
+///
 /// KEYS[1]: the operation's starts (a sorted set, score = start in µs); KEYS[2]: its
 /// penalty flag. ARGV: limit, window in µs, max_wait_us, a unique member name.
 const RESERVE: &str = r"
@@ -38,7 +44,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
 local start = now
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 if last[2] then
-  start = math.max(start, tonumber(last[2]))
+  start = math.max(start, tonumber(last[2]) + math.floor(span / limit))
 end
 local n = redis.call('ZCARD', KEYS[1])
 if n >= limit then
@@ -526,13 +532,16 @@ mod tests {
             process(RedisLimits::new(server.url())),
             process(RedisLimits::new(server.url())),
         );
-        // 4 slots between both processes, free at once; the fifth waits for the first to
-        // leave the window, whichever process asks.
-        for limiter in [&a, &b, &a, &b] {
-            assert_eq!(wait_of(limiter.decide(&OP, None).await), Duration::ZERO);
+        // 4 slots a window between both processes, spaced evenly (a window / 4); the
+        // fifth waits for the first to leave the window, whichever process asks.
+        let mut waits = Vec::new();
+        for limiter in [&a, &b, &a, &b, &b] {
+            waits.push(wait_of(limiter.decide(&OP, None).await));
         }
-        let fifth = wait_of(b.decide(&OP, None).await);
-        assert!(fifth > Duration::from_secs(25), "{fifth:?}");
+        assert_eq!(waits[0], Duration::ZERO);
+        assert!(waits[1] > Duration::from_secs(5), "{waits:?}");
+        assert!(waits.windows(2).all(|w| w[0] < w[1]), "{waits:?}");
+        assert!(waits[4] > Duration::from_secs(25), "{waits:?}");
         // A wait past the deadline is refused and takes nothing: still 5 starts in Redis.
         let soon = Some(Instant::now() + Duration::from_secs(5));
         assert_eq!(a.decide(&OP, soon).await, Decision::Refused);
@@ -552,11 +561,13 @@ mod tests {
         let a = process(RedisLimits::new(server.url()).penalty(penalty));
         let b = process(RedisLimits::new(server.url()));
         a.throttled(&OP).await;
-        // B never saw a 429 and gets 2 slots of 4, then waits.
-        for _ in 0..2 {
-            assert_eq!(wait_of(b.decide(&OP, None).await), Duration::ZERO);
-        }
-        assert!(wait_of(b.decide(&OP, None).await) > Duration::from_secs(25));
+        // B never saw a 429 and gets 2 slots of 4 a window (spaced by half a window), then
+        // waits for the first to leave it.
+        assert_eq!(wait_of(b.decide(&OP, None).await), Duration::ZERO);
+        let second = wait_of(b.decide(&OP, None).await);
+        assert!(second > Duration::from_secs(12), "{second:?}");
+        let third = wait_of(b.decide(&OP, None).await);
+        assert!(third > Duration::from_secs(25), "{third:?}");
         // The penalty is short: it expires by itself in Redis.
         let mut connection = control(&server).await;
         let key = &b.limits["op"].1.penalty;

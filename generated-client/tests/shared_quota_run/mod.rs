@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use agora_chat::Client;
 use agora_chat::auth::AppCredentials;
+use agora_chat::limit::RateLimits;
 use agora_chat::operations::CREATE_CHATROOM;
 use agora_chat::types::CreateChatroom;
 use agora_chat_emulator::{Emulator, Quotas};
@@ -28,6 +29,8 @@ pub struct Plan {
     pub concurrency: usize,
     /// The Redis URL every process shares its limits through; `None`: each paces alone.
     pub redis_url: Option<String>,
+    /// The limiter's safety margin over the one-second window; `None`: the default (40 ms).
+    pub margin: Option<Duration>,
 }
 
 /// What a run measured.
@@ -102,6 +105,7 @@ pub fn run(plan: &Plan) -> Result<Figures, String> {
                 .arg(plan.creates_per_process.to_string())
                 .arg(plan.concurrency.to_string())
                 .arg(index.to_string())
+                .arg(plan.margin.map_or(0, |m| m.as_millis()).to_string())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit());
             command
@@ -160,19 +164,25 @@ fn busiest_second(arrivals: &[std::time::Instant]) -> usize {
     most
 }
 
-/// A worker process: `--worker BASE_URL REDIS_URL|- CREATES CONCURRENCY INDEX`. Creates the
-/// chatrooms through a client with the default configuration (plus the Redis URL) and
-/// prints `created=N failed=M`; failures are described on stderr.
+/// A worker process: `--worker BASE_URL REDIS_URL|- CREATES CONCURRENCY INDEX MARGIN_MS`.
+/// Creates the chatrooms through a client with the default configuration (plus the Redis
+/// URL, and the margin unless it is 0) and prints `created=N failed=M`; failures are
+/// described on stderr.
 pub fn worker_main(args: &[String]) -> ExitCode {
-    let [base_url, redis_url, creates, concurrency, index] = args else {
-        eprintln!("usage: --worker BASE_URL REDIS_URL|- CREATES CONCURRENCY INDEX");
+    let [base_url, redis_url, creates, concurrency, index, margin_ms] = args else {
+        eprintln!("usage: --worker BASE_URL REDIS_URL|- CREATES CONCURRENCY INDEX MARGIN_MS");
         return ExitCode::FAILURE;
     };
-    let (Ok(creates), Ok(concurrency)) = (creates.parse::<usize>(), concurrency.parse::<usize>())
-    else {
-        eprintln!("worker: CREATES and CONCURRENCY must be numbers");
+    let numbers = (
+        creates.parse::<usize>(),
+        concurrency.parse::<usize>(),
+        margin_ms.parse::<u64>(),
+    );
+    let (Ok(creates), Ok(concurrency), Ok(margin_ms)) = numbers else {
+        eprintln!("worker: CREATES, CONCURRENCY and MARGIN_MS must be numbers");
         return ExitCode::FAILURE;
     };
+    let margin = (margin_ms > 0).then(|| Duration::from_millis(margin_ms));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -184,8 +194,20 @@ pub fn worker_main(args: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The client's warnings (e.g. Redis unavailable, pacing locally) go to stderr.
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
     let redis_url = (redis_url != "-").then_some(redis_url.as_str());
-    let result = runtime.block_on(create_all(base_url, redis_url, creates, concurrency, index));
+    let shape = Shape {
+        creates,
+        concurrency,
+        margin,
+    };
+    let result = runtime.block_on(create_all(base_url, redis_url, shape, index));
     match result {
         Ok((created, failed)) => {
             println!("created={created} failed={failed}");
@@ -198,13 +220,24 @@ pub fn worker_main(args: &[String]) -> ExitCode {
     }
 }
 
+/// How one worker creates.
+struct Shape {
+    creates: usize,
+    concurrency: usize,
+    margin: Option<Duration>,
+}
+
 async fn create_all(
     base_url: &str,
     redis_url: Option<&str>,
-    creates: usize,
-    concurrency: usize,
+    shape: Shape,
     index: &str,
 ) -> Result<(usize, usize), String> {
+    let Shape {
+        creates,
+        concurrency,
+        margin,
+    } = shape;
     let mut builder = Client::builder()
         .base_url(base_url)
         .app_key("demo#demo")
@@ -212,6 +245,9 @@ async fn create_all(
         .app_credentials(AppCredentials::new(APP_ID, CERT));
     if let Some(url) = redis_url {
         builder = builder.redis_url(url);
+    }
+    if let Some(margin) = margin {
+        builder = builder.rate_limits(RateLimits::documented().margin(margin));
     }
     let client = builder.build().map_err(|e| e.to_string())?;
     let next = Arc::new(AtomicUsize::new(0));

@@ -651,7 +651,10 @@ mod tests {
         #[cfg(feature = "redis")]
         {
             let debug = format!("{shared:?}");
-            assert!(shared.is_ok() && !debug.contains("redis-password"), "{debug}");
+            assert!(
+                shared.is_ok() && !debug.contains("redis-password"),
+                "{debug}"
+            );
             let bad = ClientBuilder::from_vars(with_redis("http://nope"))
                 .and_then(ClientBuilder::build)
                 .err()

@@ -70,9 +70,15 @@ impl Client {
             };
             let (attempts, now) = (history.attempts, Instant::now());
             let budget = &self.inner.budget;
-            if let Some(reason) =
-                stop_reason(policy, attempts, quota_throttle, deadline, now, delay, budget)
-            {
+            if let Some(reason) = stop_reason(
+                policy,
+                attempts,
+                quota_throttle,
+                deadline,
+                now,
+                delay,
+                budget,
+            ) {
                 return Err(history.stop(reason).error(op, failure));
             }
             tracing::debug!(

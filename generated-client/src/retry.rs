@@ -111,9 +111,9 @@ pub(crate) fn stop_reason(
     let deadline_decides = quota_throttle && deadline.is_some();
     if !deadline_decides && attempts >= policy.max_attempts {
         Some(StopReason::MaxAttempts)
-    } else if deadline.is_some_and(|deadline| {
-        now.checked_add(delay).is_none_or(|at| at >= deadline)
-    }) {
+    } else if deadline
+        .is_some_and(|deadline| now.checked_add(delay).is_none_or(|at| at >= deadline))
+    {
         Some(StopReason::Deadline)
     } else if !deadline_decides && !budget.try_withdraw() {
         Some(StopReason::Budget)
@@ -447,7 +447,10 @@ mod tests {
         assert!(is_quota_throttle(Some(429), Class::Throttled));
         assert!(!is_quota_throttle(Some(503), Class::Throttled));
         assert!(!is_quota_throttle(Some(429), Class::Final));
-        assert!(!is_quota_throttle(None, Class::Transient { not_sent: true }));
+        assert!(!is_quota_throttle(
+            None,
+            Class::Transient { not_sent: true }
+        ));
     }
 
     #[test]

@@ -143,7 +143,9 @@ struct Keys {
 enum Health {
     Up,
     /// Down; tried again by the first call at or after `recheck_at`.
-    Down { recheck_at: Instant },
+    Down {
+        recheck_at: Instant,
+    },
 }
 
 /// Who decided a slot.
@@ -190,9 +192,8 @@ impl SharedLimiter {
         operations: &[&OperationMeta],
         scope: &str,
     ) -> Result<Self, InvalidRedisUrl> {
-        let client = redis::Client::open(config.url.expose()).map_err(|e| InvalidRedisUrl {
-            kind: e.kind(),
-        })?;
+        let client = redis::Client::open(config.url.expose())
+            .map_err(|e| InvalidRedisUrl { kind: e.kind() })?;
         let keys = |op: &str| Keys {
             // One hash tag per operation: both keys of a script in one Redis Cluster slot.
             starts: format!("agora-chat:limit:{{{scope}|{op}}}"),
@@ -212,7 +213,10 @@ impl SharedLimiter {
             config,
             fallback,
             health: Mutex::new(Health::Up),
-            member_prefix: format!("{:08x}", getrandom::u32().unwrap_or_else(|_| fallback_salt())),
+            member_prefix: format!(
+                "{:08x}",
+                getrandom::u32().unwrap_or_else(|_| fallback_salt())
+            ),
             sequence: AtomicU64::new(0),
         })
     }
@@ -350,10 +354,9 @@ impl SharedLimiter {
 
     /// A Redis error; a broken connection is dropped, so the next try reconnects.
     fn failed(&self, error: redis::RedisError) -> RedisFailure {
-        if error.is_connection_dropped() || error.is_io_error() || error.is_timeout() {
-            if let Ok(mut slot) = self.connection.try_lock() {
-                *slot = None;
-            }
+        let broken = error.is_connection_dropped() || error.is_io_error() || error.is_timeout();
+        if broken && let Ok(mut slot) = self.connection.try_lock() {
+            *slot = None;
         }
         RedisFailure::Redis(error)
     }
@@ -626,7 +629,10 @@ mod tests {
         assert!(Instant::now() < deadline);
         assert!(captured.text().contains("Redis rate limiter unavailable"));
         // Until the recheck, calls go straight to the fallback.
-        assert_eq!(limiter.decide(&OP, Some(deadline)).await, Decision::Fallback);
+        assert_eq!(
+            limiter.decide(&OP, Some(deadline)).await,
+            Decision::Fallback
+        );
 
         // A deadline shorter than the Redis timeout: Redis gets half the time left.
         let limiter = process(RedisLimits::new(server.url()).timeout(Duration::from_secs(30)));

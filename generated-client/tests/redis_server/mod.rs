@@ -72,10 +72,12 @@ impl RedisServer {
         let started = Instant::now();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         while started.elapsed() < START_TIMEOUT {
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    panic!("redis-server on port {} exited at start: {status}", self.port);
-                }
+            let exited = self.child.as_mut().map(|child| child.try_wait());
+            if let Some(Ok(Some(status))) = exited {
+                panic!(
+                    "redis-server on port {} exited at start: {status}",
+                    self.port
+                );
             }
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return;

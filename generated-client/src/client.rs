@@ -110,6 +110,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     budget: RetryBudget,
     rate_limits: RateLimits,
+    /// The rate limits' windows in Redis, shared with other processes (feature `redis`).
+    #[cfg(feature = "redis")]
+    redis: Option<crate::limit::shared::RedisLimits>,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
 }
@@ -130,6 +133,8 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             budget: RetryBudget::default(),
             rate_limits: RateLimits::default(),
+            #[cfg(feature = "redis")]
+            redis: None,
             max_response_bytes: 32 * 1024 * 1024,
             http: None,
         }
@@ -234,6 +239,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Shares the rate limits with every process that uses the same Redis server and app:
+    /// the windows are kept in Redis at `url` (`redis://host:port/db`) instead of in this
+    /// process, with the default [`RedisLimits`](crate::limit::shared::RedisLimits)
+    /// settings. Use it when several processes call the service with one app key.
+    #[cfg(feature = "redis")]
+    pub fn redis_url(self, url: impl Into<String>) -> Self {
+        self.redis_limits(crate::limit::shared::RedisLimits::new(url))
+    }
+
+    /// [`redis_url`](Self::redis_url) with every setting: the fallback share, the Redis
+    /// timeout, the recheck interval and the shared penalty after a 429.
+    #[cfg(feature = "redis")]
+    pub fn redis_limits(mut self, limits: crate::limit::shared::RedisLimits) -> Self {
+        self.redis = Some(limits);
+        self
+    }
+
     /// The largest response body accepted, in bytes (32 MiB by default).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = limit;
@@ -256,6 +278,7 @@ impl ClientBuilder {
         let app_path = self.app_path()?;
         let base = parse_base_url(self.base_url.as_deref(), self.allow_http)?;
         let api_root = api_root(&base, &app_path)?;
+        let limiter = self.limiter(&api_root)?;
         let http = match self.http {
             Some(http) => http,
             None if base.scheme() == "https" && !crate::tls::HAS_TLS => {
@@ -290,10 +313,26 @@ impl ClientBuilder {
                 max_response_bytes: self.max_response_bytes,
                 retry: self.retry,
                 budget: self.budget,
-                limiter: RateLimiter::new(&self.rate_limits, crate::operations::OPERATIONS),
+                limiter,
             }),
             retry_override: None,
         })
+    }
+
+    /// The limiter of the configured rate limits: in this process, or shared in Redis by
+    /// all clients of the app at `api_root`.
+    fn limiter(&self, api_root: &reqwest::Url) -> Result<RateLimiter, ConfigError> {
+        let operations = crate::operations::OPERATIONS;
+        let limiter = RateLimiter::new(&self.rate_limits, operations);
+        #[cfg(feature = "redis")]
+        if let Some(redis) = &self.redis {
+            let scope = api_root.as_str();
+            return limiter
+                .with_redis(redis.clone(), &self.rate_limits, operations, scope)
+                .map_err(ConfigError::Redis);
+        }
+        let _ = api_root;
+        Ok(limiter)
     }
 
     /// The two path segments that name the app: `[org_name, app_name]`, or
@@ -358,7 +397,22 @@ impl ClientBuilder {
         builder.org_name = checked_var(&var, "AGORA_CHAT_ORG_NAME", |v| check_name("org_name", v))?;
         builder.app_name = checked_var(&var, "AGORA_CHAT_APP_NAME", |v| check_name("app_name", v))?;
         builder.tokens = Some(tokens_from_vars(&var)?);
-        Ok(builder)
+        redis_from_vars(builder, &var)
+    }
+}
+
+/// `AGORA_CHAT_REDIS_URL` shares the rate limits through Redis; a build without the `redis`
+/// feature refuses it rather than pace each process alone when the operator asked to share.
+fn redis_from_vars(
+    builder: ClientBuilder,
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<ClientBuilder, ConfigError> {
+    match var("AGORA_CHAT_REDIS_URL").filter(|url| !url.is_empty()) {
+        None => Ok(builder),
+        #[cfg(feature = "redis")]
+        Some(url) => Ok(builder.redis_url(url)),
+        #[cfg(not(feature = "redis"))]
+        Some(_) => Err(ConfigError::RedisUnsupported),
     }
 }
 
@@ -523,6 +577,14 @@ pub enum ConfigError {
     /// The HTTP client could not be built (e.g. its TLS stack could not be set up).
     #[error("cannot build the HTTP client")]
     HttpClient(#[source] crate::HttpError),
+    /// The Redis URL of the shared rate limits is not one Redis accepts.
+    #[cfg(feature = "redis")]
+    #[error(transparent)]
+    Redis(crate::limit::shared::InvalidRedisUrl),
+    /// `AGORA_CHAT_REDIS_URL` is set but this build cannot share rate limits through Redis:
+    /// refused rather than pace each process alone when the operator asked to share.
+    #[error("environment variable AGORA_CHAT_REDIS_URL is set, but this build of agora-chat has no `redis` feature")]
+    RedisUnsupported,
     /// The base URL is `https://` but this build has no TLS stack.
     #[error(
         "this build of agora-chat has no TLS: enable its `rustls-ring` (default), `aws-lc-rs` or `native-tls` feature"
@@ -661,5 +723,42 @@ mod tests {
             missing.as_deref(),
             Some("environment variable AGORA_CHAT_BASE_URL is not set (or is empty)")
         );
+    }
+
+    #[test]
+    fn reads_the_redis_url_from_the_environment() {
+        let with_redis = |url: &'static str| {
+            move |name: &str| match name {
+                "AGORA_CHAT_BASE_URL" => Some("http://127.0.0.1:5757/".to_owned()),
+                "AGORA_CHAT_APP_KEY" => Some("demo#app".to_owned()),
+                "AGORA_CHAT_APP_TOKEN" => Some("token".to_owned()),
+                "AGORA_CHAT_ALLOW_HTTP" => Some("1".to_owned()),
+                "AGORA_CHAT_REDIS_URL" => Some(url.to_owned()),
+                _ => None,
+            }
+        };
+        let empty = ClientBuilder::from_vars(with_redis("")).and_then(ClientBuilder::build);
+        assert!(empty.is_ok(), "{empty:?}");
+        let url = "redis://:redis-password@127.0.0.1:6399/0";
+        let shared = ClientBuilder::from_vars(with_redis(url)).and_then(ClientBuilder::build);
+        #[cfg(feature = "redis")]
+        {
+            let debug = format!("{shared:?}");
+            assert!(
+                shared.is_ok() && !debug.contains("redis-password"),
+                "{debug}"
+            );
+            let bad = ClientBuilder::from_vars(with_redis("http://nope"))
+                .and_then(ClientBuilder::build)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(bad.starts_with("invalid Redis URL"), "{bad}");
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            let refused = shared.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(refused.contains("AGORA_CHAT_REDIS_URL"), "{refused}");
+        }
     }
 }

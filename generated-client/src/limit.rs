@@ -8,6 +8,12 @@
 //! counted in the window until its latest start leaves it. After the service throttles
 //! anyway (429 `reach_limit`), the limiter halves its rate for a cool-down and recovers one
 //! halving per quiet window.
+//!
+//! Two backends: this in-process limiter (the default), and with the `redis` feature the
+//! windows in Redis ([`shared`]), shared by every process of one app key.
+
+#[cfg(feature = "redis")]
+pub mod shared;
 
 use crate::operation::OperationMeta;
 use std::collections::{HashMap, VecDeque};
@@ -83,6 +89,23 @@ impl RateLimits {
         self
     }
 
+    /// The same limits at `share` of each quota (e.g. one process's share of a quota it
+    /// shares with others).
+    pub fn share(&self, share: f64) -> Self {
+        match self {
+            RateLimits::Documented {
+                scale,
+                overrides,
+                margin,
+            } => RateLimits::Documented {
+                scale: if scale.is_nan() { share } else { scale * share },
+                overrides: overrides.clone(),
+                margin: *margin,
+            },
+            RateLimits::Off => RateLimits::Off,
+        }
+    }
+
     /// The limit per second of `op`; `None` when unlimited.
     fn per_sec(&self, op: &OperationMeta) -> Option<u32> {
         let RateLimits::Documented {
@@ -136,12 +159,15 @@ struct Window {
     last_throttled: Option<Instant>,
 }
 
-/// One sliding window per operation.
+/// One sliding window per operation, here or (feature `redis`) in Redis.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     windows: HashMap<&'static str, Mutex<Window>>,
     /// The origin of the offsets in the `rate-limit slot` trace events.
     epoch: Instant,
+    /// The windows shared through Redis; `windows` is then unused.
+    #[cfg(feature = "redis")]
+    shared: Option<Box<shared::SharedLimiter>>,
 }
 
 impl RateLimiter {
@@ -154,13 +180,38 @@ impl RateLimiter {
         Self {
             windows,
             epoch: Instant::now(),
+            #[cfg(feature = "redis")]
+            shared: None,
         }
+    }
+
+    /// The same limits kept in Redis (`scope` names the app), with a local fallback.
+    #[cfg(feature = "redis")]
+    pub fn with_redis(
+        mut self,
+        config: shared::RedisLimits,
+        limits: &RateLimits,
+        operations: &[&OperationMeta],
+        scope: &str,
+    ) -> Result<Self, shared::InvalidRedisUrl> {
+        let limiter = shared::SharedLimiter::new(config, limits, operations, scope)?;
+        self.shared = Some(Box::new(limiter));
+        Ok(self)
     }
 
     /// Waits until `op` may start another request within its quota, unless that slot would
     /// start at or after `deadline`: then it is not taken and the answer is `false`, at once.
-    /// When a slot is free now, no timer is touched: a lock and constant work.
     pub async fn acquire_before(&self, op: &OperationMeta, deadline: Option<Instant>) -> bool {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            return shared.acquire_before(op, deadline).await;
+        }
+        self.acquire_locally(op, deadline).await
+    }
+
+    /// [`acquire_before`](Self::acquire_before) in this process's windows. When a slot is
+    /// free now, no timer is touched: a lock and constant work.
+    async fn acquire_locally(&self, op: &OperationMeta, deadline: Option<Instant>) -> bool {
         let Some(window) = self.windows.get(op.id) else {
             return true;
         };
@@ -180,8 +231,17 @@ impl RateLimiter {
         true
     }
 
-    /// The service throttled `op` although the client kept its count: slow down.
-    pub fn throttled(&self, op: &OperationMeta) {
+    /// The service throttled `op` although the client kept its count: slow down (with
+    /// Redis, every process sharing the windows does).
+    pub async fn throttled(&self, op: &OperationMeta) {
+        #[cfg(feature = "redis")]
+        if let Some(shared) = &self.shared {
+            return shared.throttled(op).await;
+        }
+        self.throttled_locally(op);
+    }
+
+    fn throttled_locally(&self, op: &OperationMeta) {
         if let Some(window) = self.windows.get(op.id) {
             lock(window).throttled(Instant::now());
         }

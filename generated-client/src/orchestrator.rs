@@ -10,7 +10,9 @@ use crate::error_code::RetryClass;
 use crate::operation::OperationMeta;
 use crate::request::Call;
 use crate::response::{RawResponse, Response, decode, decode_error};
-use crate::retry::{Class, Outcome, RetryPolicy, StopReason, classify, may_retry};
+use crate::retry::{
+    Class, Outcome, RetryPolicy, StopReason, classify, is_quota_throttle, may_retry, stop_reason,
+};
 use crate::secret::Secret;
 use crate::transport::{self, Failure};
 use serde::de::DeserializeOwned;
@@ -55,7 +57,8 @@ impl Client {
                 return Err(history.stop(StopReason::Deadline).error(op, last));
             }
             let class = classify(view(&outcome));
-            self.observe(op, class, &outcome);
+            self.observe(op, class, &outcome).await;
+            let quota_throttle = is_quota_throttle(status(&outcome), class);
             history.delivery = history.delivery.max(outcome_delivery(&outcome));
             if !may_retry(op, class) || policy.max_attempts <= 1 {
                 return history.finish(op, outcome);
@@ -65,7 +68,17 @@ impl Client {
                 Ok(raw) => return Ok(raw),
                 Err(err) => err,
             };
-            if let Some(reason) = self.stop_reason(policy, &history, deadline, delay) {
+            let (attempts, now) = (history.attempts, Instant::now());
+            let budget = &self.inner.budget;
+            if let Some(reason) = stop_reason(
+                policy,
+                attempts,
+                quota_throttle,
+                deadline,
+                now,
+                delay,
+                budget,
+            ) {
                 return Err(history.stop(reason).error(op, failure));
             }
             tracing::debug!(
@@ -82,34 +95,18 @@ impl Client {
     }
 
     /// Feeds an attempt's class to the retry budget and the rate limiter.
-    fn observe(&self, op: &OperationMeta, class: Class, outcome: &Result<RawResponse, Error>) {
+    async fn observe(
+        &self,
+        op: &OperationMeta,
+        class: Class,
+        outcome: &Result<RawResponse, Error>,
+    ) {
         if class == Class::Final && outcome.is_ok() {
             self.inner.budget.record_success();
         }
         if class == Class::Throttled {
             // The service counted more than the client did: slow down by itself.
-            self.inner.limiter.throttled(op);
-        }
-    }
-
-    /// Why no further attempt is made, if none is.
-    fn stop_reason(
-        &self,
-        policy: &RetryPolicy,
-        history: &History,
-        deadline: Option<Instant>,
-        delay: Duration,
-    ) -> Option<StopReason> {
-        if history.attempts >= policy.max_attempts {
-            Some(StopReason::MaxAttempts)
-        } else if deadline.is_some_and(|deadline| {
-            after(Instant::now(), Some(delay)).is_none_or(|at| at >= deadline)
-        }) {
-            Some(StopReason::Deadline)
-        } else if !self.inner.budget.try_withdraw() {
-            Some(StopReason::Budget)
-        } else {
-            None
+            self.inner.limiter.throttled(op).await;
         }
     }
 
@@ -259,6 +256,15 @@ fn record_attempt(attempt: u32, outcome: &Result<RawResponse, Error>) {
         Ok(raw) => span.record("status", raw.status),
         Err(err) => span.record("status", err.status()),
     };
+}
+
+/// The HTTP status of an attempt's answer, if it got one.
+fn status(outcome: &Result<RawResponse, Error>) -> Option<u16> {
+    match outcome {
+        Ok(raw) => Some(raw.status),
+        Err(Error::Api(api)) => Some(api.status),
+        Err(_) => None,
+    }
 }
 
 fn retry_after(outcome: &Result<RawResponse, Error>) -> Option<Duration> {

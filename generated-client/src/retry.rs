@@ -1,6 +1,8 @@
 //! Retry decisions: an ordered classification of each attempt's outcome, full-jitter
 //! exponential backoff with a cap, an attempt limit, an overall deadline, and a retry budget
 //! shared by all calls of a client so that a failing service is not multiplied by retries.
+//! A 429 `reach_limit` is the quota speaking, not a failing service: within a deadline it
+//! is retried until the deadline, whatever the attempt limit and the budget.
 
 use crate::error_code::RetryClass;
 use crate::operation::OperationMeta;
@@ -83,6 +85,40 @@ pub fn may_retry(op: &OperationMeta, class: Class) -> bool {
         Class::Final => false,
         Class::Throttled | Class::Transient { not_sent: true } => true,
         Class::Transient { not_sent: false } => op.retry_safe,
+    }
+}
+
+/// Whether an attempt's answer is the quota throttling (429, classed [`Class::Throttled`]):
+/// the request was not processed and the service is well, so only the deadline bounds its
+/// retries. A 503 is not: it may be a failing service.
+pub fn is_quota_throttle(status: Option<u16>, class: Class) -> bool {
+    status == Some(429) && class == Class::Throttled
+}
+
+/// Why a failed attempt is not retried, if it is not: the attempt limit, the deadline
+/// (the retry would start at or after it) or the budget. A quota throttle under a deadline
+/// is bounded by the deadline alone and takes nothing from the budget; without a deadline
+/// the attempt limit and budget still bound it. `now` is injected, for tests.
+pub(crate) fn stop_reason(
+    policy: &RetryPolicy,
+    attempts: u32,
+    quota_throttle: bool,
+    deadline: Option<tokio::time::Instant>,
+    now: tokio::time::Instant,
+    delay: Duration,
+    budget: &RetryBudget,
+) -> Option<StopReason> {
+    let deadline_decides = quota_throttle && deadline.is_some();
+    if !deadline_decides && attempts >= policy.max_attempts {
+        Some(StopReason::MaxAttempts)
+    } else if deadline
+        .is_some_and(|deadline| now.checked_add(delay).is_none_or(|at| at >= deadline))
+    {
+        Some(StopReason::Deadline)
+    } else if !deadline_decides && !budget.try_withdraw() {
+        Some(StopReason::Budget)
+    } else {
+        None
     }
 }
 
@@ -375,6 +411,47 @@ mod tests {
             let delay = policy.delay(retry, retry_after.map(Duration::from_secs));
             proptest::prop_assert!(delay <= policy.max_delay);
         }
+    }
+
+    #[test]
+    fn quota_throttles_are_bounded_by_the_deadline_not_the_budget() {
+        use tokio::time::Instant;
+        let policy = RetryPolicy::default();
+        let budget = RetryBudget::new(0.0, 0.0);
+        let start = Instant::now();
+        let deadline = Some(start + Duration::from_secs(60));
+        let delay = Duration::from_secs(1);
+        // A drained budget and 100 attempts: the quota's 429 is still retried in time.
+        for attempts in [1, 4, 100] {
+            let now = start + Duration::from_secs(u64::from(attempts) / 4);
+            let stop = stop_reason(&policy, attempts, true, deadline, now, delay, &budget);
+            assert_eq!(stop, None, "attempt {attempts}");
+        }
+        // The deadline decides: a retry that would start at or after it is not made.
+        let late = start + Duration::from_secs(59);
+        let stop = stop_reason(&policy, 100, true, deadline, late, delay, &budget);
+        assert_eq!(stop, Some(StopReason::Deadline));
+        // Other failures still meet the attempt limit and the budget.
+        let stop = stop_reason(&policy, 4, false, deadline, start, delay, &budget);
+        assert_eq!(stop, Some(StopReason::MaxAttempts));
+        let stop = stop_reason(&policy, 1, false, deadline, start, delay, &budget);
+        assert_eq!(stop, Some(StopReason::Budget));
+        // Without a deadline nothing but the attempt limit and budget bounds a throttle.
+        let stop = stop_reason(&policy, 4, true, None, start, delay, &budget);
+        assert_eq!(stop, Some(StopReason::MaxAttempts));
+        let stop = stop_reason(&policy, 1, true, None, start, delay, &budget);
+        assert_eq!(stop, Some(StopReason::Budget));
+    }
+
+    #[test]
+    fn only_a_429_is_the_quota() {
+        assert!(is_quota_throttle(Some(429), Class::Throttled));
+        assert!(!is_quota_throttle(Some(503), Class::Throttled));
+        assert!(!is_quota_throttle(Some(429), Class::Final));
+        assert!(!is_quota_throttle(
+            None,
+            Class::Transient { not_sent: true }
+        ));
     }
 
     #[test]

@@ -227,7 +227,7 @@ enum FlagKind {
 impl FlagKind {
     fn of(ir: &Ir, ty: &Ty) -> FlagKind {
         match ty {
-            Ty::String | Ty::Newtype(_) => FlagKind::Text,
+            Ty::String | Ty::Newtype(_) | Ty::Secret => FlagKind::Text,
             Ty::Bool => FlagKind::Bool,
             Ty::Int(int) => FlagKind::Int(*int),
             Ty::Named(named) => match ir.type_def(named.id).kind {
@@ -599,6 +599,7 @@ fn qualified_type(ty: &Ty) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::Int(int) => super::int_type(*int),
         Ty::Json => quote!(serde_json::Value),
+        Ty::Secret => quote!(agora_chat::Secret),
         Ty::Newtype(named) | Ty::Named(named) => {
             let name = ident(&named.name);
             quote!(agora_chat::types::#name)

@@ -577,6 +577,8 @@ fn ty_schema(ty: &Ty) -> Value {
             schema
         }
         Ty::Json => json!({}),
+        // A password: sent, never returned, hidden by tools that honour the format.
+        Ty::Secret => json!({ "type": "string", "format": "password", "writeOnly": true }),
         Ty::Newtype(named) | Ty::Named(named) => reference(&named.name),
         Ty::List(item) => json!({ "type": "array", "items": ty_schema(item) }),
         Ty::Map(value) => json!({ "type": "object", "additionalProperties": ty_schema(value) }),

@@ -150,9 +150,10 @@ impl crate::Client {
     /// - `404 service_resource_not_found`: The user does not exist.
     pub async fn get_user(
         &self,
-        username: &str,
+        username: impl AsRef<str>,
     ) -> Result<crate::Response<User>, crate::Error> {
         let op = &GET_USER;
+        let username: &str = AsRef::<str>::as_ref(&username);
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -250,9 +251,10 @@ impl crate::Client {
     /// [`Error::AlreadyDone`](crate::Error::AlreadyDone) when a retry is answered `service_resource_not_found` after an earlier attempt may have been processed: the call's effect may be its own.
     pub async fn delete_user(
         &self,
-        username: &str,
+        username: impl AsRef<str>,
     ) -> Result<crate::Response<User>, crate::Error> {
         let op = &DELETE_USER;
+        let username: &str = AsRef::<str>::as_ref(&username);
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -272,11 +274,15 @@ impl crate::Client {
     /// concurrency and an optional progress callback: one result per value, in the order given.
     pub async fn delete_user_bulk(
         &self,
-        usernames: &[String],
+        usernames: impl IntoIterator<Item = impl AsRef<str>>,
         options: &crate::bulk::BulkOptions,
     ) -> Vec<(String, Result<crate::Response<User>, crate::Error>)> {
+        let usernames: Vec<String> = usernames
+            .into_iter()
+            .map(|value| <String>::from(AsRef::<str>::as_ref(&value)))
+            .collect();
         crate::bulk::run(
-                usernames.to_vec(),
+                usernames,
                 options,
                 |username| async move { self.delete_user(&username).await },
             )

@@ -86,8 +86,8 @@ impl ListUsersQuery {
     /// The fewest characters allowed for `cursor`.
     pub const CURSOR_MIN_CHARS: usize = 1;
     /// Sets `limit`.
-    pub fn limit(mut self, value: impl Into<u32>) -> Self {
-        self.limit = Some(value.into());
+    pub fn limit(mut self, value: u32) -> Self {
+        self.limit = Some(value);
         self
     }
     /// Sets `cursor`.

@@ -124,18 +124,18 @@ impl User {
         self
     }
     /// Sets `created`.
-    pub fn created(mut self, value: impl Into<i64>) -> Self {
-        self.created = Some(value.into());
+    pub fn created(mut self, value: i64) -> Self {
+        self.created = Some(value);
         self
     }
     /// Sets `modified`.
-    pub fn modified(mut self, value: impl Into<i64>) -> Self {
-        self.modified = Some(value.into());
+    pub fn modified(mut self, value: i64) -> Self {
+        self.modified = Some(value);
         self
     }
     /// Sets `activated`.
-    pub fn activated(mut self, value: impl Into<bool>) -> Self {
-        self.activated = Some(value.into());
+    pub fn activated(mut self, value: bool) -> Self {
+        self.activated = Some(value);
         self
     }
     /// Sets `nickname`.

@@ -3,6 +3,7 @@
 //! duplicate a write.
 
 mod chatrooms;
+mod members;
 mod snapshot;
 mod users;
 
@@ -30,8 +31,10 @@ struct Inner {
     // Keyed by id, so id order is creation order and paging by id is stable.
     rooms: BTreeMap<u64, Room>,
     users: HashSet<String>,
-    // Rooms per user; joining only happens at creation, so id order is join order.
+    // Rooms per user, by id (so "most recently joined" is approximated by room id).
     joined: HashMap<String, BTreeSet<u64>>,
+    // App-wide chatroom super admins, in the order they were added.
+    super_admins: Vec<String>,
 }
 
 impl Inner {
@@ -41,6 +44,7 @@ impl Inner {
             rooms: BTreeMap::new(),
             users: HashSet::new(),
             joined: HashMap::new(),
+            super_admins: Vec::new(),
         }
     }
 }

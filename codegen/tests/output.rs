@@ -66,7 +66,10 @@ fn spec_files_are_read_sorted_by_name_and_yaml_only() {
     assert_eq!(names, ["spec/apple.yaml", "spec/zebra.yaml"]);
 
     let real: Vec<String> = real_spec().into_iter().map(|s| s.path).collect();
-    assert_eq!(real, ["spec/api.yaml", "spec/chatrooms.yaml", "spec/members.yaml"]);
+    assert_eq!(
+        real,
+        ["spec/api.yaml", "spec/chatrooms.yaml", "spec/members.yaml"]
+    );
 }
 
 #[test]

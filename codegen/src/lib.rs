@@ -76,6 +76,13 @@ fn generate_with(
         .collect()
 }
 
+/// The README's Markdown table of every operation, from the same spec sources.
+pub fn operations_table(sources: &[SpecSource]) -> Result<String, Diagnostics> {
+    let files = load::parse_all(sources)?;
+    let ir = resolve::resolve(&files)?;
+    Ok(emit::operations_table(&ir))
+}
+
 /// Reads every `*.yaml` file of `dir`, sorted by name, labelled `label/<file name>`.
 pub fn read_spec_dir(dir: &Path, label: &str) -> std::io::Result<Vec<SpecSource>> {
     load::read_dir(dir, label)

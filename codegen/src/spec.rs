@@ -164,6 +164,8 @@ pub enum Format {
 pub enum Lenient {
     /// A bool that may arrive as `true` or `"true"`.
     BoolOrString,
+    /// A result flag sent as the string `"success"` or as a bool; written as `"success"`.
+    SuccessString,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -189,10 +191,8 @@ pub struct OperationSpec {
     /// default), in `entities` (user calls), or the whole body (several payload fields).
     pub payload: Option<Payload>,
     pub pagination: Option<PaginationSpec>,
-    /// A helper that sends any number of body items in chunks within the body's
-    /// `max_items` and reports item by item.
-    pub chunked: Option<ChunkedSpec>,
-    /// Lookups of any number of keys through a list path parameter.
+    /// `*_batched`: any number of keys (or body items) through a list parameter, in chunks
+    /// of its `max_items`: lookups, or writes reported item by item.
     pub batch: Option<BatchSpec>,
     /// A bulk method over many values of this path parameter.
     pub bulk: Option<String>,
@@ -201,6 +201,16 @@ pub struct OperationSpec {
     /// `"success"`) and `reason` beside each item's fields.
     #[serde(default)]
     pub item_results: bool,
+    /// The service answers a list path parameter holding one item with a lone object, and
+    /// several with an array (the client decodes both; the emulator answers the same way).
+    #[serde(default)]
+    pub one_item_as_object: bool,
+    /// This operation shares its method and path with another one; the server picks it when
+    /// the JSON body passes this test (the other, without `dispatch`, is the default).
+    pub dispatch: Option<DispatchSpec>,
+    /// The server has no route of its own for this operation: the named operation, on the
+    /// same method and path shape, serves it (a lone name in a list path parameter).
+    pub served_by: Option<String>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     /// The error code with which a retry sees that an earlier attempt of the same call
@@ -222,31 +232,36 @@ pub enum Payload {
     Body,
 }
 
-/// `*_chunked`: any number of items of a list body, sent in chunks of the list's
-/// `max_items`, reported per item by the item's key.
-#[derive(Debug, Clone, Deserialize)]
+/// How the server tells an operation apart from another on the same method and path: give
+/// exactly one of the two.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ChunkedSpec {
-    /// The required string field of each body item that names it (e.g. `username`).
-    pub key: String,
-    /// The response field listing the items that succeeded (each with `key`).
-    pub succeeded: String,
-    /// The response field listing the items that failed (each with `key` and `reason`).
-    pub failed: String,
-    /// The field of a failed item that says why.
-    pub reason: String,
+pub struct DispatchSpec {
+    /// The JSON body is an object with this key (as on the wire).
+    pub body_has_key: Option<String>,
+    /// The JSON body is an array (a `transparent` body over a list).
+    #[serde(default)]
+    pub body_is_array: bool,
 }
 
 /// Splits any number of keys into requests of at most `max_items` of the list parameter.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchSpec {
-    /// The list path parameter that carries the keys.
+    /// The list path parameter that carries the keys, or the body's one list field.
     pub param: String,
-    /// The field of each response item that holds its key.
-    pub key: String,
-    /// The error code the service answers when none of a request's keys exists.
+    /// The field of each response item that holds its key (lookups, `item_results` and
+    /// `succeeded`/`failed`); when the list holds structs, also the field naming each item.
+    pub key: Option<String>,
+    /// Lookups: the error code the service answers when none of a request's keys exists.
     pub none_found: Option<String>,
+    /// Writes whose answer is a struct listing the keys it applied: that list field.
+    pub applied: Option<String>,
+    /// Writes whose answer lists the items applied in one response field (`succeeded`) and
+    /// those refused in another (`failed`), each refused item with the string field `reason`.
+    pub succeeded: Option<String>,
+    pub failed: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -169,19 +169,6 @@ pub async fn json_body<T: DeserializeOwned + Serialize>(
     Ok(typed)
 }
 
-/// Reads the body (at most [`MAX_BODY_BYTES`]) to see whether it is a JSON array, and
-/// hands the request back with the same body: how operations that share a route and a
-/// method (one object, one array body) are told apart.
-pub async fn body_is_array(request: Request) -> Result<(Request, bool), ServiceError> {
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ServiceError::payload_too_large())?;
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let is_array = first == Some(&b'[');
-    Ok((Request::from_parts(parts, Body::from(bytes)), is_array))
-}
-
 /// Turns every broken rule into the service's answer.
 pub fn finish(checker: Checker) -> Result<(), ServiceError> {
     checker
@@ -220,6 +207,65 @@ pub fn respond_list<T: Serialize>(
     answer
         .and_then(render_list)
         .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// A list answer for an operation with `one_item_as_object`: a lone object when the request's
+/// list path parameter held one item (`lone`), else an array with `count`, as the service does.
+pub fn respond_one_or_list<T: Serialize>(
+    parts: &Parts,
+    op: &'static OperationMeta,
+    answer: Result<Answer<Vec<T>>, ServiceError>,
+    rewrite: Option<Rewrite>,
+    lone: bool,
+) -> Response {
+    let render_one = |mut answer: Answer<Vec<T>>| match (answer.data.pop(), answer.data.is_empty())
+    {
+        (Some(item), true) => render(
+            parts,
+            op,
+            Answer::new(item).with_cursor(answer.cursor),
+            None,
+            rewrite,
+        ),
+        (last, _) => {
+            answer.data.extend(last);
+            let count = u64::try_from(answer.data.len()).unwrap_or(u64::MAX);
+            render(parts, op, answer, Some(count), rewrite)
+        }
+    };
+    match lone {
+        true => answer
+            .and_then(render_one)
+            .unwrap_or_else(IntoResponse::into_response),
+        false => respond_list(parts, op, answer, rewrite),
+    }
+}
+
+/// What a dispatcher looks for in a JSON body to pick one of the operations that share a
+/// method and path (the spec's `dispatch`).
+#[derive(Debug, Clone, Copy)]
+pub enum BodyTest {
+    /// A JSON object with this key.
+    HasKey(&'static str),
+    /// A JSON array.
+    IsArray,
+}
+
+/// For operations that share a method and path: the request (its body buffered, at most
+/// [`MAX_BODY_BYTES`]) and whether its body passes `test`. A body that is not JSON goes on to
+/// the default operation, whose extraction refuses it as usual.
+pub async fn body_passes(request: Request, test: BodyTest) -> Result<(Request, bool), Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ServiceError::payload_too_large().into_response())?;
+    let value = serde_json::from_slice::<Value>(&bytes).ok();
+    let passes = match (test, value) {
+        (BodyTest::HasKey(key), Some(Value::Object(fields))) => fields.contains_key(key),
+        (BodyTest::IsArray, Some(value)) => value.is_array(),
+        _ => false,
+    };
+    Ok((Request::from_parts(parts, Body::from(bytes)), passes))
 }
 
 // Serialized straight from the typed data, unless a rewrite needs it as JSON first.

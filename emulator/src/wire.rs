@@ -9,9 +9,12 @@
 use serde::{Deserialize, Serialize};
 
 pub use agora_chat::types::{
-    Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom,
-    DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, NewUser, NewUsers,
-    RegisterFailure, RegisterUsersResult, ResponseMeta, UpdateChatroom, UpdateResult, User,
+    AddChatroomAdmin, AddChatroomMembers, AddChatroomSuperAdmin, AddedMembers, AdminAdded,
+    AdminRemoved, Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom,
+    CreatedChatroom, DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, MemberResult,
+    NewUser, NewUsers, OwnerTransferred, RegisterFailure, RegisterUsersResult, RemovedMember,
+    ResponseMeta, SuperAdminAdded, SuperAdminRemoved, TransferChatroomOwner, UpdateChatroom,
+    UpdateResult, User,
 };
 
 /// Answer of `POST /{org}/{app}/token` (Easemob-style client credentials).

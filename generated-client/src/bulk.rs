@@ -3,6 +3,7 @@
 //! limiter paces the calls, so bulk work runs at the quota.
 
 use crate::error::Error;
+pub use crate::response::{ItemFailure, ItemResult};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -116,72 +117,6 @@ impl<K, T> Lookup<K, T> {
     }
 }
 
-/// One item's answer in a batch response: the service's `result` flag and `reason` beside the
-/// item's own fields, e.g. `{"result": false, "reason": "user: u1 doesn't exist", "user": "u1"}`.
-/// `result` arrives as a bool or as the string `"success"`; both are decoded here, once for
-/// every operation that answers per item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ItemResult<T> {
-    /// Whether the service applied the request to this item.
-    #[serde(rename = "result", deserialize_with = "item_flag::deserialize")]
-    pub ok: bool,
-    /// Why not, when it did not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The item's own fields (e.g. the user it is about).
-    #[serde(flatten)]
-    pub item: T,
-}
-
-impl<T> ItemResult<T> {
-    /// The item when it was applied, or the reason it was not.
-    pub fn into_result(self) -> Result<T, ItemFailure<T>> {
-        if self.ok {
-            Ok(self.item)
-        } else {
-            Err(ItemFailure {
-                reason: self.reason,
-                item: self.item,
-            })
-        }
-    }
-}
-
-/// An item the service did not apply a batch request to, with its reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemFailure<T> {
-    pub reason: Option<String>,
-    pub item: T,
-}
-
-/// `result`: `true`/`false`, or a string where `"success"` (and `"true"`) mean applied.
-mod item_flag {
-    use serde::de::{Deserializer, Error, Visitor};
-    use std::fmt;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_any(Flag)
-    }
-
-    struct Flag;
-
-    impl Visitor<'_> for Flag {
-        type Value = bool;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a bool or a string such as \"success\"")
-        }
-
-        fn visit_bool<E: Error>(self, value: bool) -> Result<bool, E> {
-            Ok(value)
-        }
-
-        fn visit_str<E: Error>(self, value: &str) -> Result<bool, E> {
-            Ok(matches!(value, "success" | "true"))
-        }
-    }
-}
-
 /// How a batched lookup splits and matches its keys.
 #[derive(Debug, Clone)]
 pub struct BatchSpec<K, T> {
@@ -249,93 +184,183 @@ where
         .collect())
 }
 
-/// What a chunk's answer says about its items: the keys that succeeded (with what the
-/// service answered for each) and the keys that failed, with the service's reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChunkAnswer<T> {
-    pub succeeded: Vec<(String, T)>,
-    pub failed: Vec<(String, Option<String>)>,
-}
-
-/// One item of a chunked batch, in the caller's order.
-#[derive(Debug, Clone)]
-pub struct ItemReport<T> {
-    /// The item's key as given (e.g. the username).
-    pub key: String,
-    pub outcome: ItemOutcome<T>,
-}
-
-impl<T> ItemReport<T> {
-    /// Whether the service applied the request to this item.
-    pub fn is_done(&self) -> bool {
-        matches!(self.outcome, ItemOutcome::Done(_))
-    }
-}
-
-/// What happened to one item of a chunked batch.
+/// The outcome for one item of a batched write (add or remove many users, register many).
 #[derive(Debug, Clone)]
 pub enum ItemOutcome<T> {
-    /// The service applied it and answered this.
-    Done(T),
-    /// The service refused this item (HTTP 200, the rest of its chunk may have succeeded).
-    Rejected { reason: Option<String> },
-    /// The same key appeared earlier in the input: not sent again.
+    /// The service applied the request to this item; its answer for the item.
+    Applied(T),
+    /// The service answered for this item and did not apply it, with its reason (and its
+    /// answer for the item, when the answer carries one).
+    Refused(ItemFailure<T>),
+    /// An item named like an earlier one of the input but carrying more than its name (a
+    /// user to register): not sent; only the earlier one was.
     Duplicate,
-    /// The chunk's answer did not mention this item.
-    NotReported,
-    /// Its whole chunk failed (shared by every item of the chunk); whether the request
-    /// reached the service is in the error.
+    /// The request carrying this item succeeded, but its answer did not mention the item.
+    Unreported,
+    /// The request carrying this item failed as a whole (other chunks are unaffected); the
+    /// error is shared by every item of that request.
     Failed(Arc<Error>),
 }
 
-/// Sends `items` in chunks of at most `chunk_size` (never more), at most
-/// `options.concurrency` chunks at once; one [`ItemReport`] per item in the input order.
-/// Keys are compared case-insensitively (the service stores names lower-cased): a key given
-/// again is reported [`ItemOutcome::Duplicate`] and not sent twice.
-pub async fn chunked<I, T, F, Fut>(
-    items: &[I],
-    chunk_size: usize,
-    key_of: fn(&I) -> &str,
+impl<T> ItemOutcome<T> {
+    /// Whether the service applied the request to this item.
+    pub fn is_applied(&self) -> bool {
+        matches!(self, ItemOutcome::Applied(_))
+    }
+
+    /// Why the item was not applied: the service's reason, or the failed request's error.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            ItemOutcome::Applied(_) => None,
+            ItemOutcome::Refused(failure) => failure.reason.clone(),
+            ItemOutcome::Duplicate => Some("named like an earlier item".to_owned()),
+            ItemOutcome::Unreported => Some("not in the service's answer".to_owned()),
+            ItemOutcome::Failed(err) => Some(err.to_string()),
+        }
+    }
+}
+
+/// One input item of a batched write and what happened to it.
+#[derive(Debug, Clone)]
+pub struct ItemReport<K, T> {
+    /// The item as the caller gave it (a name, or a struct named by one of its fields).
+    pub key: K,
+    pub outcome: ItemOutcome<T>,
+}
+
+/// What one request of a batched write answered, item by item, each by its key (matched to
+/// the caller's items by the runtime, ignoring ASCII case).
+pub type ChunkAnswer<K, T> = Vec<(K, ItemOutcome<T>)>;
+
+/// Per-item results (`{"result": .., "reason": .., "user": ..}`) matched by their key field.
+pub fn by_item_results<K: Clone, T>(
+    results: Vec<ItemResult<T>>,
+    key_of: fn(&T) -> &K,
+) -> ChunkAnswer<K, T> {
+    let outcome = |result: ItemResult<T>| match result.into_result() {
+        Ok(item) => ItemOutcome::Applied(item),
+        Err(failure) => ItemOutcome::Refused(failure),
+    };
+    results
+        .into_iter()
+        .map(|result| (key_of(&result.item).clone(), outcome(result)))
+        .collect()
+}
+
+/// An answer that lists the keys it applied (e.g. `newmembers`): those are applied, the
+/// others of the request are left [`ItemOutcome::Unreported`].
+pub fn by_applied_list<K>(applied: Vec<K>) -> ChunkAnswer<K, ()> {
+    applied
+        .into_iter()
+        .map(|key| (key, ItemOutcome::Applied(())))
+        .collect()
+}
+
+/// An answer that lists the items it applied in one field and the keys it refused, with
+/// their reasons, in another (register many users: `entities` and `data`).
+pub fn by_succeeded_and_failed<T>(
+    succeeded: Vec<T>,
+    key_of: fn(&T) -> &str,
+    failed: impl IntoIterator<Item = (String, Option<String>)>,
+) -> ChunkAnswer<String, T> {
+    let refused = failed.into_iter().map(|(key, reason)| {
+        let failure = ItemFailure { reason, item: None };
+        (key, ItemOutcome::Refused(failure))
+    });
+    let applied = succeeded
+        .into_iter()
+        .map(|item| (key_of(&item).to_owned(), ItemOutcome::Applied(item)));
+    refused.chain(applied).collect()
+}
+
+/// What a repeated key of the input gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// The keys are the items (names): a repeat is the same request, and shares the outcome
+    /// of the first.
+    ShareOutcome,
+    /// The items carry more than their key: a repeat is [`ItemOutcome::Duplicate`].
+    AreDuplicates,
+}
+
+/// How a batched write splits, checks and sends its items.
+pub struct WriteSpec<K, C, F> {
+    /// The most items per request (the service's limit; where sources disagree, the smaller).
+    pub chunk_size: usize,
+    /// The item's key: what the answer names it by (compared ignoring ASCII case).
+    pub key_of: fn(&K) -> &str,
+    /// What a repeated key gets.
+    pub repeats: Repeats,
+    /// The spec's rules for one item (its index in the input, the item); an item that breaks
+    /// them is reported [`ItemOutcome::Failed`] with the validation error and never sent.
+    pub check: C,
+    /// Sends one request for a chunk of valid items.
+    pub send: F,
+}
+
+/// Applies a write to any number of items: each checked on its own, repeated keys sent once,
+/// the rest split into requests of at most `chunk_size`, sent with bounded concurrency; one
+/// [`ItemReport`] per input item, in the input order (a repeat as [`WriteSpec::repeats`]
+/// says). A request that fails marks only its own items [`ItemOutcome::Failed`]: what other
+/// requests did is never lost. Keys are matched to the answer ignoring ASCII case, as the
+/// service lower-cases usernames; an answer's keys outside its request are ignored.
+pub async fn apply<K, A, T, C, F, Fut>(
+    items: &[K],
+    spec: WriteSpec<K, C, F>,
     options: &BulkOptions,
-    send: F,
-) -> Vec<ItemReport<T>>
+) -> Vec<ItemReport<K, T>>
 where
-    I: Clone,
-    F: Fn(Vec<I>) -> Fut,
-    Fut: Future<Output = Result<ChunkAnswer<T>, Error>>,
+    K: Clone,
+    A: AsRef<str>,
+    T: Clone,
+    C: Fn(usize, &K) -> Result<(), Error>,
+    F: Fn(Vec<K>) -> Fut,
+    Fut: Future<Output = Result<ChunkAnswer<A, T>, Error>>,
 {
+    let WriteSpec {
+        chunk_size,
+        key_of,
+        repeats,
+        check,
+        send,
+    } = spec;
+    let folded = |item: &K| key_of(item).to_ascii_lowercase();
     let mut seen = HashSet::new();
-    let first: Vec<bool> = items
-        .iter()
-        .map(|item| seen.insert(key_of(item).to_ascii_lowercase()))
-        .collect();
-    let unique: Vec<I> = items
-        .iter()
-        .zip(&first)
-        .filter(|(_, first)| **first)
-        .map(|(item, _)| item.clone())
-        .collect();
-    let total = items.len();
     let mut outcomes: HashMap<String, ItemOutcome<T>> = HashMap::new();
-    let (mut done, mut failed) = (total - unique.len(), 0);
-    let chunks = unique.chunks(chunk_size.max(1)).map(|chunk| {
-        let keys: Vec<String> = chunk
-            .iter()
-            .map(|i| key_of(i).to_ascii_lowercase())
-            .collect();
-        let call = send(chunk.to_vec());
+    let mut first = Vec::with_capacity(items.len());
+    let mut unique: Vec<K> = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        first.push(seen.insert(folded(item)));
+        if !first[index] {
+            continue;
+        }
+        match check(index, item) {
+            Ok(()) => unique.push(item.clone()),
+            Err(err) => {
+                outcomes.insert(folded(item), ItemOutcome::Failed(Arc::new(err)));
+            }
+        }
+    }
+    let chunks: Vec<Vec<K>> = unique
+        .chunks(chunk_size.max(1))
+        .map(<[K]>::to_vec)
+        .collect();
+    let total = seen.len();
+    let (mut done, mut failed) = (outcomes.len(), outcomes.len());
+    let requests = chunks.into_iter().map(|chunk| {
+        let keys: Vec<String> = chunk.iter().map(folded).collect();
+        let call = send(chunk);
         async move { (keys, call.await) }
     });
-    let mut answers =
-        futures_util::stream::iter(chunks).buffer_unordered(options.concurrency.max(1));
-    while let Some((keys, answer)) = answers.next().await {
-        let settled = settle_chunk(keys, answer);
-        done += settled.len();
-        failed += settled
-            .values()
-            .filter(|o| !matches!(o, ItemOutcome::Done(_)))
+    let mut in_flight =
+        futures_util::stream::iter(requests).buffer_unordered(options.concurrency.max(1));
+    while let Some((keys, answer)) = in_flight.next().await {
+        record_chunk(&keys, answer, &mut outcomes);
+        done += keys.len();
+        failed += keys
+            .iter()
+            .filter(|key| outcomes.get(*key).is_some_and(|o| !o.is_applied()))
             .count();
-        outcomes.extend(settled);
         if let Some(progress) = &options.progress {
             progress(Progress {
                 done,
@@ -344,55 +369,47 @@ where
             });
         }
     }
+    let outcome = |item: &K, first: bool| match (first, repeats) {
+        (false, Repeats::AreDuplicates) => ItemOutcome::Duplicate,
+        _ => outcomes
+            .get(&folded(item))
+            .cloned()
+            .unwrap_or(ItemOutcome::Unreported),
+    };
     items
         .iter()
         .zip(first)
-        .map(|(item, first)| {
-            let key = key_of(item);
-            let outcome = match first {
-                false => ItemOutcome::Duplicate,
-                true => outcomes
-                    .remove(&key.to_ascii_lowercase())
-                    .unwrap_or(ItemOutcome::NotReported),
-            };
-            ItemReport {
-                key: key.to_owned(),
-                outcome,
-            }
+        .map(|(item, first)| ItemReport {
+            key: item.clone(),
+            outcome: outcome(item, first),
         })
         .collect()
 }
 
-/// Each key of a chunk with its outcome: from the answer, or the chunk's shared error.
-fn settle_chunk<T>(
-    keys: Vec<String>,
-    answer: Result<ChunkAnswer<T>, Error>,
-) -> HashMap<String, ItemOutcome<T>> {
-    let answer = match answer {
-        Ok(answer) => answer,
+/// Records one request's outcome for each of its (folded) keys.
+fn record_chunk<A: AsRef<str>, T>(
+    keys: &[String],
+    answer: Result<ChunkAnswer<A, T>, Error>,
+    outcomes: &mut HashMap<String, ItemOutcome<T>>,
+) {
+    match answer {
+        Ok(answered) => {
+            let mut answered: HashMap<String, ItemOutcome<T>> = answered
+                .into_iter()
+                .map(|(key, outcome)| (key.as_ref().to_ascii_lowercase(), outcome))
+                .collect();
+            for key in keys {
+                let outcome = answered.remove(key).unwrap_or(ItemOutcome::Unreported);
+                outcomes.insert(key.clone(), outcome);
+            }
+        }
         Err(err) => {
             let err = Arc::new(err);
-            let failed = |key| (key, ItemOutcome::Failed(err.clone()));
-            return keys.into_iter().map(failed).collect();
+            for key in keys {
+                outcomes.insert(key.clone(), ItemOutcome::Failed(err.clone()));
+            }
         }
-    };
-    let mut outcomes: HashMap<String, ItemOutcome<T>> = keys
-        .into_iter()
-        .map(|key| (key, ItemOutcome::NotReported))
-        .collect();
-    // Only keys of this chunk are taken from its answer.
-    let mut settle = |key: String, outcome| {
-        if let Some(slot) = outcomes.get_mut(&key.to_ascii_lowercase()) {
-            *slot = outcome;
-        }
-    };
-    for (key, reason) in answer.failed {
-        settle(key, ItemOutcome::Rejected { reason });
     }
-    for (key, item) in answer.succeeded {
-        settle(key, ItemOutcome::Done(item));
-    }
-    outcomes
 }
 
 #[cfg(test)]
@@ -424,56 +441,6 @@ mod tests {
         ];
         assert_eq!(results.ok().as_deref(), Some(&expected[..]));
         assert_eq!(requests.lock().map(|r| r.len()).ok(), Some(3));
-    }
-
-    #[tokio::test]
-    async fn chunked_never_exceeds_the_chunk_and_reports_in_input_order() {
-        let sent = Mutex::new(Vec::new());
-        let items: Vec<String> = (0..25)
-            .map(|i| format!("u{i}"))
-            .chain(["U3".to_owned()])
-            .collect();
-        let reports = chunked(
-            &items,
-            10,
-            |i: &String| i.as_str(),
-            &BulkOptions::default(),
-            |chunk: Vec<String>| {
-                sent.lock().map(|mut s| s.push(chunk.len())).ok();
-                async move {
-                    if chunk.iter().any(|k| k == "u20") {
-                        return Err(Error::Pagination {
-                            operation: "op",
-                            problem: crate::paginate::PaginationError::TooManyPages(1),
-                        });
-                    }
-                    // u1 is refused; u2 goes unmentioned; the rest succeed, in another order.
-                    let succeeded = chunk
-                        .iter()
-                        .rev()
-                        .filter(|k| !["u1", "u2"].contains(&k.as_str()));
-                    Ok(ChunkAnswer {
-                        succeeded: succeeded
-                            .map(|k| (k.to_ascii_uppercase(), k.len()))
-                            .collect(),
-                        failed: vec![("u1".to_owned(), Some("exists".to_owned()))],
-                    })
-                }
-            },
-        )
-        .await;
-        let mut sizes = sent.lock().map(|s| s.clone()).unwrap_or_default();
-        sizes.sort_unstable();
-        assert_eq!(sizes, [5, 10, 10]);
-        let keys: Vec<&str> = reports.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(keys, items.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(matches!(reports[0].outcome, ItemOutcome::Done(2)));
-        assert!(
-            matches!(&reports[1].outcome, ItemOutcome::Rejected { reason } if reason.as_deref() == Some("exists"))
-        );
-        assert!(matches!(reports[2].outcome, ItemOutcome::NotReported));
-        assert!(matches!(reports[22].outcome, ItemOutcome::Failed(_)));
-        assert!(matches!(reports[25].outcome, ItemOutcome::Duplicate));
     }
 
     #[tokio::test]
@@ -512,30 +479,136 @@ mod tests {
 }
 
 #[cfg(test)]
-mod item_result_tests {
-    use super::ItemResult;
+mod apply_tests {
+    use super::*;
+    use std::sync::Mutex;
 
-    #[derive(Debug, PartialEq, serde::Deserialize)]
-    struct User {
-        user: String,
-    }
-
-    fn decode(json: &str) -> ItemResult<User> {
-        match serde_json::from_str(json) {
-            Ok(result) => result,
-            Err(err) => panic!("{json}: {err}"),
+    fn invalid(key: &str) -> Error {
+        Error::Pagination {
+            operation: "op",
+            problem: crate::paginate::PaginationError::TooManyPages(key.len() as u32),
         }
     }
 
-    #[test]
-    fn decodes_bool_and_string_results_with_reasons() {
-        let ok = decode(r#"{"result":true,"action":"remove_member","user":"u1"}"#);
-        assert!(ok.ok && ok.reason.is_none() && ok.item.user == "u1");
-        let success = decode(r#"{"result":"success","user":"u2"}"#);
-        assert!(success.ok);
-        let failed = decode(r#"{"result":false,"reason":"not a member","user":"u3"}"#);
-        let failure = failed.into_result().expect_err("result false is a failure");
-        assert_eq!(failure.reason.as_deref(), Some("not a member"));
-        assert_eq!(failure.item.user, "u3");
+    #[tokio::test]
+    async fn chunks_checks_and_reports_every_input_item_in_order() {
+        let sent = Mutex::new(Vec::new());
+        let mut keys: Vec<String> = (0..250).map(|i| format!("u{i}")).collect();
+        keys.insert(3, "U1".to_owned()); // a duplicate, another case
+        keys.push("bad!".to_owned());
+        let spec = WriteSpec {
+            chunk_size: 60,
+            key_of: String::as_str,
+            repeats: Repeats::ShareOutcome,
+            check: |_, key: &String| match key.contains('!') {
+                true => Err(invalid(key)),
+                false => Ok(()),
+            },
+            send: |chunk: Vec<String>| {
+                sent.lock().map(|mut s| s.push(chunk.clone())).ok();
+                async move {
+                    if chunk.iter().any(|k| k == "u200") {
+                        return Err(invalid("chunk"));
+                    }
+                    // u7 refused with a reason; u8 left out of the answer.
+                    Ok(chunk
+                        .into_iter()
+                        .filter(|k| k != "u8")
+                        .map(|k| match k.as_str() {
+                            "u7" => (
+                                k.clone(),
+                                ItemOutcome::Refused(ItemFailure {
+                                    reason: Some("not a member".into()),
+                                    item: Some(()),
+                                }),
+                            ),
+                            _ => (k.to_ascii_uppercase(), ItemOutcome::Applied(())),
+                        })
+                        .collect())
+                }
+            },
+        };
+        let report = apply(&keys, spec, &BulkOptions::default().concurrency(2)).await;
+        let sizes: Vec<usize> = sent
+            .lock()
+            .map(|s| s.iter().map(Vec::len).collect())
+            .unwrap_or_default();
+        assert_eq!(sizes.iter().sum::<usize>(), 250);
+        assert!(sizes.iter().all(|n| *n <= 60), "{sizes:?}");
+        assert_eq!(report.len(), keys.len());
+        let order: Vec<&str> = report.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(order, keys.iter().map(String::as_str).collect::<Vec<_>>());
+        let outcome = |key: &str| &report[keys.iter().position(|k| k == key).unwrap_or(0)].outcome;
+        assert!(outcome("u0").is_applied() && outcome("U1").is_applied());
+        assert_eq!(outcome("u7").reason().as_deref(), Some("not a member"));
+        assert!(matches!(outcome("u8"), ItemOutcome::Unreported));
+        assert!(matches!(outcome("u200"), ItemOutcome::Failed(_)));
+        assert!(matches!(outcome("u179"), ItemOutcome::Applied(())));
+        assert!(matches!(outcome("bad!"), ItemOutcome::Failed(_)));
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Item {
+        name: String,
+        note: u32,
+    }
+
+    fn name_of(item: &Item) -> &str {
+        &item.name
+    }
+
+    #[tokio::test]
+    async fn items_named_by_a_field_take_succeeded_and_failed_lists() {
+        let sent = Mutex::new(Vec::new());
+        let mut items: Vec<Item> = (0..25)
+            .map(|i| Item {
+                name: format!("u{i}"),
+                note: i,
+            })
+            .collect();
+        items.push(Item {
+            name: "U3".to_owned(),
+            note: 99,
+        });
+        let spec = WriteSpec {
+            chunk_size: 10,
+            key_of: name_of,
+            repeats: Repeats::AreDuplicates,
+            check: |_, _: &Item| Ok(()),
+            send: |chunk: Vec<Item>| {
+                sent.lock().map(|mut s| s.push(chunk.len())).ok();
+                async move {
+                    if chunk.iter().any(|i| i.name == "u20") {
+                        return Err(invalid("chunk"));
+                    }
+                    // u1 is refused; u2 goes unmentioned; the rest succeed, in another order.
+                    let succeeded = chunk
+                        .iter()
+                        .rev()
+                        .filter(|i| !["u1", "u2"].contains(&i.name.as_str()))
+                        .map(|i| Item {
+                            name: i.name.to_ascii_uppercase(),
+                            note: i.note,
+                        });
+                    let failed = [("u1".to_owned(), Some("exists".to_owned()))];
+                    Ok(by_succeeded_and_failed(
+                        succeeded.collect(),
+                        name_of,
+                        failed,
+                    ))
+                }
+            },
+        };
+        let reports = apply(&items, spec, &BulkOptions::default()).await;
+        let mut sizes = sent.lock().map(|s| s.clone()).unwrap_or_default();
+        sizes.sort_unstable();
+        assert_eq!(sizes, [5, 10, 10]);
+        let given: Vec<&Item> = reports.iter().map(|r| &r.key).collect();
+        assert_eq!(given, items.iter().collect::<Vec<_>>());
+        assert!(matches!(&reports[0].outcome, ItemOutcome::Applied(i) if i.note == 0));
+        assert_eq!(reports[1].outcome.reason().as_deref(), Some("exists"));
+        assert!(matches!(reports[2].outcome, ItemOutcome::Unreported));
+        assert!(matches!(reports[22].outcome, ItemOutcome::Failed(_)));
+        assert!(matches!(reports[25].outcome, ItemOutcome::Duplicate));
     }
 }

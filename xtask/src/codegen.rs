@@ -4,7 +4,7 @@
 
 use agora_chat_codegen::{
     Diagnostics, GeneratedFile, SpecSource, generate, generate_cli, generate_openapi,
-    generate_server, read_spec_dir,
+    generate_server, operations_table, read_spec_dir,
 };
 use std::collections::BTreeSet;
 use std::fs;
@@ -21,6 +21,11 @@ const OUTPUTS: [(&str, Generator); 4] = [
     ("emulator/openapi", generate_openapi),
 ];
 const SPEC_DIR: &str = "spec";
+/// The README, whose operations table is generated between these markers.
+const README: &str = "README.md";
+const TABLE_BEGIN: &str =
+    "<!-- operations:begin (written by `cargo xtask gen` from spec/*.yaml; do not edit) -->";
+const TABLE_END: &str = "<!-- operations:end -->";
 const FIX: &str = "run `cargo xtask gen` to update them, then review the diff";
 
 fn workspace_root() -> PathBuf {
@@ -124,6 +129,32 @@ fn remove_file(out: &Path, out_dir: &str, extra: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The README with its operations table replaced by `table`; an error when the markers
+/// are missing or out of order.
+fn with_table(readme: &str, table: &str) -> Result<String, String> {
+    let start = readme.find(TABLE_BEGIN);
+    let end = readme.find(TABLE_END);
+    let (Some(start), Some(end)) = (start, end.filter(|end| Some(*end) > start)) else {
+        return Err(format!(
+            "{README} needs the markers `{TABLE_BEGIN}` and then `{TABLE_END}`"
+        ));
+    };
+    let before = &readme[..start + TABLE_BEGIN.len()];
+    Ok(format!("{before}\n{table}{}", &readme[end..]))
+}
+
+/// The README as it should be: (current text, expected text).
+fn readme_texts(root: &Path) -> Result<(String, String), String> {
+    let sources = read_spec_dir(&root.join(SPEC_DIR), SPEC_DIR)
+        .map_err(|err| format!("cannot read {SPEC_DIR}/: {err}"))?;
+    let table = operations_table(&sources)
+        .map_err(|diagnostics| format!("{diagnostics}\ngeneration failed"))?;
+    let current = fs::read_to_string(root.join(README))
+        .map_err(|err| format!("cannot read {README}: {err}"))?;
+    let expected = with_table(&current, &table)?;
+    Ok((current, expected))
+}
+
 /// `cargo xtask gen --check`
 pub fn check() -> Result<String, String> {
     check_at(&workspace_root())
@@ -137,6 +168,13 @@ fn check_at(root: &Path) -> Result<String, String> {
         let drift = drift(root, out_dir, &files)?;
         summary.push(format!("{out_dir}: {} files up to date", files.len()));
         report.extend(drift.lines());
+    }
+    match readme_texts(root) {
+        Ok((current, expected)) if current == expected => {
+            summary.push(format!("{README}: operations table up to date"));
+        }
+        Ok(_) => report.push(format!("stale: {README} (operations table)")),
+        Err(err) => report.push(err),
     }
     if report.is_empty() {
         Ok(summary.join("\n"))
@@ -156,6 +194,13 @@ pub fn write() -> Result<String, String> {
         let files = generated_files(&root, generator)?;
         summary.push(write_out(&root, out_dir, &files)?);
     }
+    let (current, expected) = readme_texts(&root)?;
+    let changed = usize::from(current != expected);
+    if changed > 0 {
+        fs::write(root.join(README), expected)
+            .map_err(|err| format!("cannot write {README}: {err}"))?;
+    }
+    summary.push(format!("{README}: operations table, {changed} changed"));
     Ok(summary.join("\n"))
 }
 
@@ -222,5 +267,40 @@ mod tests {
             report.contains("extra: emulator/src/generated/old.rs"),
             "{report}"
         );
+        assert!(report.contains("cannot read README.md"), "{report}");
+    }
+
+    /// The table goes between the markers, replacing what was there; stale tables and
+    /// missing markers are reported.
+    #[test]
+    fn the_readme_table_is_spliced_between_its_markers() {
+        let readme = format!("intro\n{TABLE_BEGIN}\nold table\n{TABLE_END}\noutro\n");
+        let spliced = with_table(&readme, "| new |\n").expect("markers present");
+        assert_eq!(
+            spliced,
+            format!("intro\n{TABLE_BEGIN}\n| new |\n{TABLE_END}\noutro\n")
+        );
+        assert_eq!(with_table(&spliced, "| new |\n").as_ref(), Ok(&spliced));
+        assert!(with_table("no markers", "x").is_err());
+        let reversed = format!("{TABLE_END}\n{TABLE_BEGIN}");
+        assert!(with_table(&reversed, "x").is_err());
+
+        let root = std::env::temp_dir().join(format!("xtask-readme-{}", std::process::id()));
+        fs::create_dir_all(root.join(SPEC_DIR)).expect("temp spec dir");
+        for entry in fs::read_dir(workspace_root().join(SPEC_DIR)).expect("spec dir") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().expect("a file name");
+            fs::copy(&path, root.join(SPEC_DIR).join(name)).expect("spec copied");
+        }
+        fs::write(root.join(README), &readme).expect("readme written");
+        let stale = readme_texts(&root).map(|(current, expected)| current == expected);
+        let (_, expected) = readme_texts(&root).expect("readme texts");
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!(stale, Ok(false), "a stale table is reported");
+        assert!(
+            expected.contains("| `add_chatroom_members` | `POST /chatrooms/{chatroom_id}/users` |"),
+            "{expected}"
+        );
+        assert!(expected.contains("`_batched` (chunks of 60)"), "{expected}");
     }
 }

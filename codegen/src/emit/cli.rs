@@ -11,7 +11,7 @@
 
 use super::docs::field_doc;
 use super::ident;
-use crate::ir::{Field, IntTy, Ir, Operation, Ty, TypeKind, pascal_case};
+use crate::ir::{BatchAnswer, BatchSource, Field, IntTy, Ir, Operation, Ty, TypeKind, pascal_case};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -363,12 +363,19 @@ fn emit_args(ir: &Ir, op: &Operation) -> TokenStream {
     }
 }
 
-/// The path parameter that can be read from a file: the bulk one, or the batched list.
+/// The path parameter that can be read from a file: the bulk one, or the batched lookup's
+/// list (a batched write's keys are the call's own list argument).
 fn keys_param(op: &Operation) -> Option<usize> {
     op.bulk
         .as_ref()
         .map(|b| b.param)
-        .or(op.batch.as_ref().map(|b| b.param))
+        .or(op
+            .batch
+            .as_ref()
+            .and_then(|b| match (&b.source, &b.answer) {
+                (BatchSource::Path(index), BatchAnswer::Lookup { .. }) => Some(*index),
+                _ => None,
+            }))
 }
 
 fn emit_member(

@@ -5,7 +5,9 @@ use super::docs::{doc_attrs, field_doc};
 use super::signature::{borrowed_param, normalize_params, query_struct_name};
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Operation, Pagination, Payload, ResponseCheck, Segment, Ty, screaming_case};
+use crate::ir::{
+    BatchAnswer, Ir, Operation, Pagination, Payload, ResponseCheck, Segment, Ty, screaming_case,
+};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -198,10 +200,14 @@ fn limits_doc(op: &Operation) -> String {
     } else {
         " Not safe to retry once the request may have reached the service."
     });
-    if let Some(chunked) = &op.chunked {
+    let write_batch = op
+        .batch
+        .as_ref()
+        .filter(|batch| !matches!(batch.answer, BatchAnswer::Lookup { .. }));
+    if let Some(batch) = write_batch {
         out.push_str(&format!(
-            " At most {} items per request: [`{id}_chunked`](Self::{id}_chunked) sends any number in chunks.",
-            chunked.chunk,
+            " At most {} items per request: [`{id}_batched`](Self::{id}_batched) sends any number in chunks.",
+            batch.chunk,
             id = op.id
         ));
     }

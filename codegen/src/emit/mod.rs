@@ -11,10 +11,13 @@ mod openapi;
 mod operations;
 mod pagination;
 mod query;
+mod readme;
 mod server;
 mod signature;
 mod types;
 mod validate;
+
+pub use readme::operations_table;
 
 use crate::ir::{IntTy, Ir, Ty};
 use proc_macro2::{Ident, Span, TokenStream};

@@ -5,8 +5,8 @@
 //! each described in the document's `info.x-agora-extensions`.
 
 use crate::ir::{
-    Batch, Field, Ir, Lenient, Operation, Pagination, ResponseCheck, RetryClass, Rules, Struct, Ty,
-    TypeDef, TypeKind,
+    Batch, BatchAnswer, BatchSource, Field, Ir, Lenient, Operation, Pagination, ResponseCheck,
+    RetryClass, Rules, Struct, Ty, TypeDef, TypeKind,
 };
 use serde_json::{Map, Value, json};
 
@@ -252,11 +252,31 @@ fn pagination_ext(pagination: &Pagination) -> Value {
 }
 
 fn batch_ext(op: &Operation, batch: &Batch) -> Value {
+    let source = match &batch.source {
+        BatchSource::Path(index) => json!({ "in": "path", "param": op.path_params[*index].wire }),
+        BatchSource::Body { .. } => json!({ "in": "body", "field": batch.wire }),
+    };
+    let answer = match &batch.answer {
+        BatchAnswer::Lookup { key, none_found } => {
+            json!({ "lookup": { "key": key, "none_found": none_found } })
+        }
+        BatchAnswer::ItemResults { key } => json!({ "item_results": { "key": key } }),
+        BatchAnswer::AppliedList { field } => json!({ "applied": field }),
+        BatchAnswer::SucceededAndFailed {
+            key,
+            succeeded,
+            failed,
+            reason,
+            ..
+        } => json!({ "succeeded_and_failed": {
+            "key": key, "succeeded": succeeded, "failed": failed, "reason": reason,
+        } }),
+    };
     json!({
-        "param": op.path_params[batch.param].wire,
-        "key": batch.key,
+        "keys": source,
+        "item_key": batch.item_key,
         "chunk": batch.chunk,
-        "none_found": batch.none_found,
+        "answer": answer,
     })
 }
 

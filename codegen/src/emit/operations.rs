@@ -2,7 +2,7 @@
 //! struct, its plain `Client` method and the methods built on it (pages and streams, batched
 //! lookups, bulk runs); and the API-wide `operations.rs` that re-exports them all.
 
-use super::batch::{emit_batched_method, emit_bulk_method, emit_chunked_method};
+use super::batch::{emit_batched_method, emit_bulk_method};
 use super::docs::inner_doc_attrs;
 use super::ident;
 use super::meta::emit_meta;
@@ -111,19 +111,15 @@ fn emit_derived_methods(op: &Operation) -> TokenStream {
         (Some(query), Some(item), Some(_)) => emit_paged_methods(op, query, item),
         _ => TokenStream::new(),
     };
-    let batched = match (&op.batch, &item) {
-        (Some(batch), Some(item)) => emit_batched_method(op, batch, item),
-        _ => TokenStream::new(),
-    };
+    let batched = op
+        .batch
+        .as_ref()
+        .map(|batch| emit_batched_method(op, batch));
     let bulk = op
         .bulk
         .as_ref()
         .map(|bulk| emit_bulk_method(op, bulk, query.as_ref()));
-    let chunked = op
-        .chunked
-        .as_ref()
-        .map(|chunked| emit_chunked_method(op, chunked));
-    quote!(#paged #batched #bulk #chunked)
+    quote!(#paged #batched #bulk)
 }
 
 /// Whether the operation's code names a type of `types.rs`: its body, a parameter or

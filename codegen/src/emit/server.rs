@@ -14,15 +14,17 @@ use super::docs::doc_attrs;
 use super::signature::query_struct_name;
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Ir, Method, Operation, Pagination, Ty, TypeKind, screaming_case};
+use crate::ir::{Dispatch, Ir, Method, Operation, Pagination, Ty, screaming_case};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 /// The generated server files, by path relative to the emulator's generated module.
 pub fn emit_server(ir: &Ir) -> Vec<(String, TokenStream)> {
+    // An operation served by another has no route, handler or trait method of its own.
     let ops: Vec<ServerOp> = ir
         .operations
         .iter()
+        .filter(|op| op.served_by.is_none())
         .map(|op| ServerOp::new(ir, op))
         .collect();
     vec![
@@ -45,11 +47,13 @@ struct ServerOp {
     path_params: Vec<PathParam>,
     query: Option<Ident>,
     body: Option<Ident>,
-    /// The body is a JSON array (a transparent struct over a list).
-    body_is_array: bool,
     response: TokenStream,
     list_response: bool,
     cursor_paged: bool,
+    /// The list path parameter whose single item is answered with a lone object.
+    one_item_as_object: Option<Ident>,
+    /// What in the body picks this operation among those on the same method and path.
+    dispatch: Option<Dispatch>,
     /// The spec's rules for the path parameters, as the client checks them.
     path_checks: TokenStream,
 }
@@ -92,12 +96,13 @@ impl ServerOp {
             path_params,
             query: (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op))),
             body: op.body.as_ref().map(|body| ident(&body.name)),
-            body_is_array: op.body.as_ref().is_some_and(
-                |body| matches!(&ir.type_def(body.id).kind, TypeKind::Struct(st) if st.transparent),
-            ),
-            response: rust_type(&op.response),
+            response: server_response(op),
             list_response: matches!(op.response, Ty::List(_)),
             cursor_paged: matches!(op.pagination, Some(Pagination::Cursor { .. })),
+            one_item_as_object: op
+                .one_item_as_object
+                .map(|index| ident(&op.path_params[index].name)),
+            dispatch: op.dispatch.clone(),
             path_checks: quote!(#(#path_checks)*),
         }
     }
@@ -119,6 +124,18 @@ impl ServerOp {
         } else {
             response.clone()
         }
+    }
+}
+
+/// The type the server answers: the spec's response, each listed item wrapped in the
+/// runtime's `ItemResult` (the service's `result` and `reason`) when it answers per item.
+fn server_response(op: &Operation) -> TokenStream {
+    match op.response.list_item() {
+        Some(item) if op.item_results => {
+            let item = rust_type(item);
+            quote!(Vec<agora_chat::response::ItemResult<#item>>)
+        }
+        _ => rust_type(&op.response),
     }
 }
 
@@ -161,10 +178,8 @@ fn emit_mod(ir: &Ir) -> TokenStream {
 fn emit_api(ops: &[ServerOp]) -> TokenStream {
     let methods = ops.iter().map(emit_trait_method);
     let handlers = ops.iter().map(emit_handler);
+    let dispatchers = emit_dispatchers(ops);
     let router = emit_router(ops);
-    let dispatchers = shared_routes(ops)
-        .into_iter()
-        .map(|ops| emit_dispatcher(&ops));
     quote! {
         //! One trait method per operation, one typed handler per operation, and the router.
         use agora_chat::operations::*;
@@ -182,77 +197,9 @@ fn emit_api(ops: &[ServerOp]) -> TokenStream {
 
         #router
 
-        #(#dispatchers)*
-
         #(#handlers)*
-    }
-}
 
-/// Operations that share a route and a method (the service tells them apart by their body),
-/// grouped; each group is served by one dispatcher.
-fn shared_routes(ops: &[ServerOp]) -> Vec<Vec<&ServerOp>> {
-    let mut groups: Vec<Vec<&ServerOp>> = Vec::new();
-    for op in ops.iter().filter(|op| op.route.is_ok()) {
-        let same = |other: &&ServerOp| other.route == op.route && other.method == op.method;
-        match groups.iter_mut().find(|g| g.first().is_some_and(same)) {
-            Some(group) => group.push(op),
-            None => groups.push(vec![op]),
-        }
-    }
-    groups.retain(|g| g.len() > 1);
-    groups
-}
-
-/// `dispatch_a_or_b`: the handler of operations that share a route and a method.
-fn dispatcher_name(ops: &[&ServerOp]) -> Ident {
-    let names: Vec<&str> = ops.iter().map(|op| op.id.as_str()).collect();
-    ident(&format!("dispatch_{}", names.join("_or_")))
-}
-
-/// Picks, by the body's JSON shape, the one operation whose body is an array or the one
-/// whose body is an object; anything else cannot be told apart and does not compile. The
-/// request is then tagged with the chosen operation.
-fn emit_dispatcher(ops: &[&ServerOp]) -> TokenStream {
-    let array: Vec<&&ServerOp> = ops.iter().filter(|op| op.body_is_array).collect();
-    let object: Vec<&&ServerOp> = ops
-        .iter()
-        .filter(|op| !op.body_is_array && op.body.is_some())
-        .collect();
-    let name = dispatcher_name(ops);
-    let ([array], [object]) = (array.as_slice(), object.as_slice()) else {
-        let message = format!(
-            "operations {} share a route and a method: only one with an array body and one with an object body can",
-            ops.iter()
-                .map(|op| op.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return quote!(compile_error!(#message););
-    };
-    let (array_name, array_meta) = (array.name(), array.meta());
-    let (object_name, object_meta) = (object.name(), object.meta());
-    let doc = format!(
-        " `{} {}`: [`Api::{}`] for an array body, [`Api::{}`] otherwise.",
-        method_name(object.method),
-        object.template,
-        array.id,
-        object.id
-    );
-    quote! {
-        #[doc = #doc]
-        async fn #name<A: Api>(state: State<A>, request: server::Request) -> server::Response {
-            let (mut request, is_array) = match server::body_is_array(request).await {
-                Ok(peeked) => peeked,
-                Err(refused) => return axum::response::IntoResponse::into_response(refused),
-            };
-            if is_array {
-                request.extensions_mut().insert(&#array_meta);
-                #array_name::<A>(state, request).await
-            } else {
-                request.extensions_mut().insert(&#object_meta);
-                #object_name::<A>(state, request).await
-            }
-        }
+        #dispatchers
     }
 }
 
@@ -309,30 +256,101 @@ fn emit_router(ops: &[ServerOp]) -> TokenStream {
     }
 }
 
-/// Operations sharing the route and a method go to their dispatcher, tagged with the first
-/// of them for the host's middleware (quotas, faults and counts see that operation).
+/// Operations sharing the route and a method go to their dispatcher, tagged with the default
+/// one for the host's middleware (quotas, faults and counts see that operation).
 fn emit_route(route: &str, ops: &[&ServerOp]) -> TokenStream {
-    let mut verbs: Vec<Vec<&ServerOp>> = Vec::new();
-    for op in ops {
-        match verbs.iter_mut().find(|v| v[0].method == op.method) {
-            Some(same) => same.push(op),
-            None => verbs.push(vec![op]),
-        }
-    }
-    let mut methods = verbs.iter().map(|same| {
-        let first = same[0];
-        let verb = ident(&method_name(first.method).to_ascii_lowercase());
-        let meta = first.meta();
-        let name = if same.len() > 1 {
-            dispatcher_name(same)
-        } else {
-            first.name()
+    let mut methods = same_method_groups(ops).into_iter().map(|group| {
+        let op = default_of(&group);
+        let verb = ident(&method_name(op.method).to_ascii_lowercase());
+        let meta = op.meta();
+        let handler = match group.len() {
+            1 => op.name(),
+            _ => dispatcher_name(op),
         };
-        quote!(server::operation(axum::routing::#verb(#name::<A>), &#meta, &layer))
+        quote!(server::operation(axum::routing::#verb(#handler::<A>), &#meta, &layer))
     });
     let first = methods.next();
     let rest = methods.map(|method| quote!(.merge(#method)));
     quote!(.route(#route, #first #(#rest)*))
+}
+
+/// The operations of one route, grouped by method, in spec order.
+fn same_method_groups<'a>(ops: &[&'a ServerOp]) -> Vec<Vec<&'a ServerOp>> {
+    let mut groups: Vec<Vec<&ServerOp>> = Vec::new();
+    for op in ops {
+        match groups.iter_mut().find(|g| g[0].method == op.method) {
+            Some(group) => group.push(op),
+            None => groups.push(vec![op]),
+        }
+    }
+    groups
+}
+
+/// The operation a shared method and path runs when no dispatch key is in the body (the
+/// resolver checks that exactly one has none).
+fn default_of<'a>(group: &[&'a ServerOp]) -> &'a ServerOp {
+    group
+        .iter()
+        .find(|op| op.dispatch.is_none())
+        .unwrap_or(&group[0])
+}
+
+fn dispatcher_name(op: &ServerOp) -> Ident {
+    ident(&format!("dispatch_{}", op.id))
+}
+
+/// Handlers for methods and paths shared by several operations: each picks its operation by
+/// the JSON body (a key it has, or being an array). Requests are counted, limited and faulted under the default
+/// operation, as routing tags them before the body is read.
+fn emit_dispatchers(ops: &[ServerOp]) -> TokenStream {
+    let mut by_route: Vec<(&str, Vec<&ServerOp>)> = Vec::new();
+    for op in ops {
+        let Ok(route) = &op.route else { continue };
+        match by_route.iter_mut().find(|(r, _)| r == route) {
+            Some((_, same)) => same.push(op),
+            None => by_route.push((route, vec![op])),
+        }
+    }
+    let groups = by_route
+        .iter()
+        .flat_map(|(_, ops)| same_method_groups(ops))
+        .filter(|group| group.len() > 1);
+    let dispatchers = groups.map(|group| emit_dispatcher(&group));
+    quote!(#(#dispatchers)*)
+}
+
+fn emit_dispatcher(group: &[&ServerOp]) -> TokenStream {
+    let default = default_of(group);
+    let (name, fallback) = (dispatcher_name(default), default.name());
+    let picks = group.iter().filter_map(|op| {
+        let test = match op.dispatch.as_ref()? {
+            Dispatch::BodyHasKey(key) => quote!(server::BodyTest::HasKey(#key)),
+            Dispatch::BodyIsArray => quote!(server::BodyTest::IsArray),
+        };
+        let handler = op.name();
+        Some(quote! {
+            let (request, passes) = match server::body_passes(request, #test).await {
+                Ok(checked) => checked,
+                Err(response) => return response,
+            };
+            if passes {
+                return #handler::<A>(State(api), request).await;
+            }
+        })
+    });
+    let doc = format!(
+        " `{} {}`: the operation whose `dispatch` test the JSON body passes, else [`Api::{}`].",
+        method_name(default.method),
+        default.template,
+        default.id
+    );
+    quote! {
+        #[doc = #doc]
+        async fn #name<A: Api>(State(api): State<A>, request: server::Request) -> server::Response {
+            #(#picks)*
+            #fallback::<A>(State(api), request).await
+        }
+    }
 }
 
 fn emit_handler(op: &ServerOp) -> TokenStream {
@@ -361,31 +379,41 @@ fn emit_handler(op: &ServerOp) -> TokenStream {
     };
     let checks = emit_checks(op);
     let call = emit_call(op);
-    let respond = if op.list_response {
-        quote!(server::respond_list)
-    } else {
-        quote!(server::respond)
+    let (lone_init, lone_set, lone_arg) = match &op.one_item_as_object {
+        Some(list) => (
+            quote!(let mut lone = false;),
+            quote!(lone = #list.len() == 1;),
+            quote!(, lone),
+        ),
+        None => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+    };
+    let respond = match (&op.one_item_as_object, op.list_response) {
+        (Some(_), _) => quote!(server::respond_one_or_list),
+        (None, true) => quote!(server::respond_list),
+        (None, false) => quote!(server::respond),
     };
     quote! {
         #[doc = #doc]
         async fn #name<A: Api>(State(api): State<A>, request: server::Request) -> server::Response {
             let (parts, #payload) = request.into_parts();
+            #lone_init
             let answer = async {
                 #(#path)*
+                #lone_set
                 #query
                 #body
                 #checks
                 #call
             }
             .await;
-            #respond(&parts, &#meta, answer, api.wire_data(&#meta))
+            #respond(&parts, &#meta, answer, api.wire_data(&#meta) #lone_arg)
         }
     }
 }
 
 /// Names the generated handler binds itself; a path parameter cannot take them.
-const HANDLER_LOCALS: [&str; 8] = [
-    "api", "request", "parts", "payload", "answer", "query", "body", "checker",
+const HANDLER_LOCALS: [&str; 9] = [
+    "api", "request", "parts", "payload", "answer", "query", "body", "checker", "lone",
 ];
 
 fn emit_path_param(p: &PathParam) -> TokenStream {

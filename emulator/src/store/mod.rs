@@ -3,6 +3,7 @@
 //! duplicate a write.
 
 mod chatrooms;
+mod members;
 mod snapshot;
 mod users;
 
@@ -33,8 +34,10 @@ struct Inner {
     users: HashSet<String>,
     // Users registered through the API (and strict mode's users), in registration order.
     registered: Registry,
-    // Rooms per user; joining only happens at creation, so id order is join order.
+    // Rooms per user, by id (so "most recently joined" is approximated by room id).
     joined: HashMap<String, BTreeSet<u64>>,
+    // App-wide chatroom super admins, in the order they were added.
+    super_admins: Vec<String>,
 }
 
 impl Inner {
@@ -52,6 +55,7 @@ impl Inner {
             users: HashSet::new(),
             registered,
             joined: HashMap::new(),
+            super_admins: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Inner, Store};
+use super::Store;
 use crate::service_error::ServiceError;
 use crate::wire::{JoinedChatroom, NewUser, RegisterFailure, RegisterUsersResult, User};
 
@@ -182,7 +182,9 @@ impl Store {
             .registered
             .remove(username)
             .ok_or_else(ServiceError::service_resource_not_found)?;
+        // Membership goes the one way every membership goes (rooms they own are deleted).
         inner.remove_user_everywhere(username);
+        inner.users.remove(username);
         Ok(user)
     }
 
@@ -195,25 +197,6 @@ impl Store {
         let rooms = ids.iter().rev().skip(skip).take(take);
         let found = rooms.filter_map(|id| inner.rooms.get(id).map(|r| (id, r)));
         found.map(|(id, r)| r.joined(*id)).collect()
-    }
-}
-
-impl Inner {
-    /// Takes a deleted user out of every chatroom: the rooms they owned are deleted (the
-    /// service documents this: "deleting a room owner also deletes the rooms they own"),
-    /// and they leave the others. The one place that knows every role a user can hold;
-    /// a role added to rooms (admins, mutes, ...) is dropped here too.
-    pub(super) fn remove_user_everywhere(&mut self, username: &str) {
-        let rooms = self.joined.remove(username).unwrap_or_default();
-        for id in rooms {
-            let owned = self.rooms.get(&id).is_some_and(|r| r.owner == username);
-            if owned {
-                self.remove_room(id);
-            } else if let Some(room) = self.rooms.get_mut(&id) {
-                room.members.retain(|m| m != username);
-            }
-        }
-        self.users.remove(username);
     }
 }
 

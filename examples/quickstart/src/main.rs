@@ -1,4 +1,5 @@
-//! The quickstart: every chatroom operation through the client, printing what it does and
+//! The quickstart: the chatroom operations through the client (members and admins included),
+//! printing what it does and
 //! what comes back.
 //!
 //! ```sh
@@ -12,8 +13,10 @@
 
 use agora_chat::auth::AppCredentials;
 use agora_chat::bulk::BulkOptions;
-use agora_chat::operations::{ListChatroomsQuery, ListJoinedChatroomsQuery};
-use agora_chat::types::{CreateChatroom, UpdateChatroom};
+use agora_chat::operations::{
+    ListChatroomMembersQuery, ListChatroomsQuery, ListJoinedChatroomsQuery,
+};
+use agora_chat::types::{AddChatroomAdmin, ChatroomId, CreateChatroom, UpdateChatroom};
 use agora_chat::{Client, Error};
 use agora_chat_emulator::Emulator;
 
@@ -152,6 +155,8 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         other => println!("  -> unexpected: {other:?}\n"),
     }
 
+    members(client, &id).await?;
+
     println!("create_chatroom with a 129-character name (refused before any I/O)");
     let too_long = CreateChatroom::new("x".repeat(129), "d", "alice");
     match client.create_chatroom(&too_long).await {
@@ -177,5 +182,60 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         ),
         Ok(found) => println!("  -> unexpected: {:?}", found.data),
     }
+    Ok(())
+}
+
+/// Members and admins: add members (any number, chunked at the service's limit of 60, one
+/// report per name), make one an admin and take the role back, remove members (a name that
+/// is not a member is reported with the service's reason), and list who is left.
+async fn members(client: &Client, id: &ChatroomId) -> Result<(), Box<dyn std::error::Error>> {
+    let newcomers = ["dave".to_owned(), "erin".to_owned()];
+    println!("add_chatroom_members_batched {id} {newcomers:?}");
+    let added = client
+        .add_chatroom_members_batched(id, &newcomers, &BulkOptions::default())
+        .await;
+    for report in &added {
+        println!(
+            "  -> {}: applied {}",
+            report.key,
+            report.outcome.is_applied()
+        );
+    }
+
+    println!("add_chatroom_admin {id} dave");
+    let admin = client
+        .add_chatroom_admin(id, &AddChatroomAdmin::new("dave"))
+        .await?;
+    println!("  -> {:?}", admin.data);
+    println!("list_chatroom_admins {id}");
+    println!("  -> {:?}", client.list_chatroom_admins(id).await?.data);
+    println!("remove_chatroom_admin {id} dave");
+    let removed = client.remove_chatroom_admin(id, "dave").await?;
+    println!("  -> {:?}", removed.data);
+
+    let leaving = ["erin".to_owned(), "zed".to_owned()];
+    println!("remove_chatroom_members_batched {id} {leaving:?}");
+    let removed = client
+        .remove_chatroom_members_batched(id, &leaving, &BulkOptions::default())
+        .await;
+    for report in &removed {
+        let reason = report.outcome.reason().unwrap_or_default();
+        println!(
+            "  -> {}: removed {} {reason}",
+            report.key,
+            report.outcome.is_applied()
+        );
+    }
+
+    println!("list_chatroom_members {id}");
+    let members = client
+        .list_chatroom_members(id, &ListChatroomMembersQuery::default())
+        .await?;
+    let names: Vec<String> = members
+        .data
+        .iter()
+        .map(|a| format!("{}={}", a.key(), a.value()))
+        .collect();
+    println!("  -> {names:?}\n");
     Ok(())
 }

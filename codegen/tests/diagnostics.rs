@@ -632,7 +632,7 @@ fn parse_errors_of_several_files_are_reported_together() {
             source("spec/b.yaml", &missing)
         ]),
         "\
-error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `item_results`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
+error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `payload`, `pagination`, `chunked`, `batch`, `bulk`, `check`, `item_results`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
 error: spec/b.yaml:3:5: operations.get_room: missing field `source`"
     );
 }
@@ -868,5 +868,76 @@ fn item_results_on_a_response_that_is_not_a_list_of_structs() {
         &diagnostics(&text),
         "spec/broken.yaml:15:5",
         &["item_results", "result", "reason"],
+    );
+}
+
+#[test]
+fn transparent_needs_one_required_field() {
+    let text = "\
+types:
+  Pair:
+    doc: Two fields.
+    transparent: true
+    struct:
+      a: { type: string, required: true, doc: A. }
+      b: { type: string, doc: B. }
+";
+    let found = diagnostics(text);
+    assert!(
+        found.contains("`transparent` needs a struct of exactly one required field"),
+        "{found}"
+    );
+}
+
+#[test]
+fn chunked_needs_a_transparent_list_body() {
+    let text = "\
+types:
+  Item:
+    doc: An item.
+    struct:
+      name: { type: string, required: true, doc: Name. }
+  Answer:
+    doc: The answer.
+    struct:
+      ok: { type: \"[Item]\", doc: Done. }
+operations:
+  put_items:
+    doc: Put items.
+    source: Put items
+    method: POST
+    path: /items
+    body: Item
+    response: Answer
+    chunked: { key: name, succeeded: ok, failed: ok, reason: why }
+    rate_limit_per_sec: 1
+    retry_safe: false
+";
+    let found = diagnostics(text);
+    assert!(
+        found.contains("`chunked` needs a `transparent` body struct whose field lists structs, with `max_items`"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_secret_takes_string_rules() {
+    let text = "\
+types:
+  Login:
+    doc: A login.
+    struct:
+      password: { type: secret, required: true, max_chars: 64, doc: The password. }
+      pin: { type: secret, min: 1, doc: A pin. }
+";
+    let found = diagnostics(text);
+    assert_eq!(
+        found.lines().count(),
+        1,
+        "only the integer rule on a secret is refused: {found}"
+    );
+    assert!(
+        found.contains("`min` and `max` apply to integers only"),
+        "{found}"
     );
 }

@@ -8,7 +8,7 @@ use agora_chat_codegen::{
 use std::path::{Path, PathBuf};
 
 /// The generated files of the real spec, by path, as `generate` names them.
-pub const GENERATED_FILES: [&str; 10] = [
+pub const GENERATED_FILES: [&str; 15] = [
     "mod.rs",
     "types.rs",
     "operations.rs",
@@ -19,6 +19,11 @@ pub const GENERATED_FILES: [&str; 10] = [
     "chatrooms/validate.rs",
     "chatrooms/operations.rs",
     "chatrooms/client.rs",
+    "users/mod.rs",
+    "users/types.rs",
+    "users/validate.rs",
+    "users/operations.rs",
+    "users/client.rs",
 ];
 
 fn manifest_dir() -> PathBuf {

@@ -93,7 +93,7 @@ struct Cli {
     /// The client secret of --client-id
     #[arg(long, value_name = "SECRET", env = "AGORA_EMULATOR_CLIENT_SECRET", hide_env_values = true, value_parser = non_empty)]
     client_secret: Option<String>,
-    /// Strict mode: only these users exist
+    /// Strict mode: only these users (and users registered with POST /users) exist
     #[arg(long, value_name = "A,B,...", value_parser = parse_users)]
     users: Option<Users>,
     /// Enforce the documented per-operation rate limits (429 reach_limit over them)

@@ -348,10 +348,12 @@ fn emit_handler(op: &ServerOp) -> TokenStream {
         .query
         .as_ref()
         .map(|q| quote!(let query: #q = server::query(&parts)?;));
+    let array = op.body_is_array;
     let body = op.body.as_ref().map(|b| {
         quote! {
-            let body: #b =
-                server::json_body(&parts, payload, api.refuses_unknown_fields(&#meta)).await?;
+            let body: #b = server::json_body(
+                &parts, payload, api.refuses_unknown_fields(&#meta), #array,
+            ).await?;
         }
     });
     let payload = if op.body.is_some() {

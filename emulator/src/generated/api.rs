@@ -210,6 +210,7 @@ async fn create_chatroom<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&CREATE_CHATROOM),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -307,6 +308,7 @@ async fn update_chatroom<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&UPDATE_CHATROOM),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -351,6 +353,7 @@ async fn register_user<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&REGISTER_USER),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -372,6 +375,7 @@ async fn register_users<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&REGISTER_USERS),
+                true,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();

@@ -977,3 +977,115 @@ fn served_by_an_operation_on_another_path() {
         &["served_by: get_nothing", "same method and path"],
     );
 }
+
+#[test]
+fn transparent_needs_one_required_field() {
+    let text = "\
+types:
+  Pair:
+    doc: Two fields.
+    transparent: true
+    struct:
+      a: { type: string, required: true, doc: A. }
+      b: { type: string, doc: B. }
+";
+    let found = diagnostics(text);
+    assert!(
+        found.contains("`transparent` needs a struct of exactly one required field"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_batch_of_struct_items_needs_a_failed_list_with_a_reason() {
+    let text = "\
+types:
+  Item:
+    doc: An item.
+    struct:
+      name: { type: string, required: true, doc: Name. }
+  Items:
+    doc: Items.
+    transparent: true
+    struct:
+      items: { type: \"[Item]\", required: true, max_items: 10, doc: The items. }
+  Answer:
+    doc: The answer.
+    struct:
+      ok: { type: \"[Item]\", doc: Done. }
+operations:
+  put_items:
+    doc: Put items.
+    source: Put items
+    method: POST
+    path: /items
+    body: Items
+    response: Answer
+    batch: { param: items, key: name, succeeded: ok, failed: ok, reason: why }
+    rate_limit_per_sec: 1
+    retry_safe: false
+";
+    let found = diagnostics(text);
+    assert!(
+        found.contains("`batch` with `succeeded`, `failed` and `reason` needs `key`"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_batch_of_struct_items_without_succeeded_and_failed() {
+    let text = "\
+types:
+  Item:
+    doc: An item.
+    struct:
+      name: { type: string, required: true, doc: Name. }
+  Items:
+    doc: Items.
+    transparent: true
+    struct:
+      items: { type: \"[Item]\", required: true, max_items: 10, doc: The items. }
+  Answer:
+    doc: The answer.
+    struct:
+      ok: { type: \"[Item]\", doc: Done. }
+operations:
+  put_items:
+    doc: Put items.
+    source: Put items
+    method: POST
+    path: /items
+    body: Items
+    response: Answer
+    batch: { param: items, key: name }
+    rate_limit_per_sec: 1
+    retry_safe: false
+";
+    let found = diagnostics(text);
+    assert!(
+        found.contains("a `batch` of struct items needs `succeeded`, `failed` and `reason`"),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_secret_takes_string_rules() {
+    let text = "\
+types:
+  Login:
+    doc: A login.
+    struct:
+      password: { type: secret, required: true, max_chars: 64, doc: The password. }
+      pin: { type: secret, min: 1, doc: A pin. }
+";
+    let found = diagnostics(text);
+    assert_eq!(
+        found.lines().count(),
+        1,
+        "only the integer rule on a secret is refused: {found}"
+    );
+    assert!(
+        found.contains("`min` and `max` apply to integers only"),
+        "{found}"
+    );
+}

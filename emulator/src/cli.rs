@@ -63,7 +63,13 @@ between tests, and stop it with SIGTERM or Ctrl-C."#;
 /// Public so that other command lines (the `agora-chat emulator` subcommand) take the same
 /// flags by flattening it; [`Cli::into_args`] checks them.
 #[derive(Debug, Parser)]
-#[command(name = "agora-chat-emulator", version, after_long_help = CONTROLS_HELP)]
+#[command(
+    name = "agora-chat-emulator",
+    version,
+    about = "A local server that speaks the Agora Chat chatroom REST API, for tests and demos",
+    long_about = None,
+    after_long_help = CONTROLS_HELP
+)]
 pub struct Cli {
     /// Port to listen on (0 picks a free one)
     #[arg(long, value_name = "N", default_value_t = 5757)]
@@ -98,7 +104,7 @@ pub struct Cli {
     /// The client secret of --client-id
     #[arg(long, value_name = "SECRET", env = "AGORA_EMULATOR_CLIENT_SECRET", hide_env_values = true, value_parser = non_empty)]
     client_secret: Option<String>,
-    /// Strict mode: only these users exist
+    /// Strict mode: only these users (and users registered with POST /users) exist
     #[arg(long, value_name = "A,B,...", value_parser = parse_users)]
     users: Option<Users>,
     /// Enforce the documented per-operation rate limits (429 reach_limit over them)

@@ -500,8 +500,8 @@ impl EmulatorBuilder {
         }
     }
 
-    /// Strict mode: only these users exist; any other owner, member or
-    /// queried user answers 404 `resource_not_found`.
+    /// Strict mode: only these users (and the users registered through the API) exist;
+    /// any other owner, member or queried user answers 404 `resource_not_found`.
     pub fn strict_users<I, S>(mut self, users: I) -> Self
     where
         I: IntoIterator<Item = S>,

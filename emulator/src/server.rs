@@ -133,11 +133,13 @@ pub fn query<T: DeserializeOwned>(parts: &Parts) -> Result<T, ServiceError> {
 }
 
 /// The body as `T`, checked the way the service does: JSON content type, at most
-/// [`MAX_BODY_BYTES`], valid JSON, a JSON object, then the type's fields.
+/// [`MAX_BODY_BYTES`], valid JSON, a JSON object (a JSON array when `array` is set: the
+/// operation's body is a list), then the type's fields.
 pub async fn json_body<T: DeserializeOwned + Serialize>(
     parts: &Parts,
     body: Body,
     refuse_unknown_fields: bool,
+    array: bool,
 ) -> Result<T, ServiceError> {
     if !is_json(&parts.headers) {
         return Err(ServiceError::unsupported_media_type());
@@ -149,12 +151,15 @@ pub async fn json_body<T: DeserializeOwned + Serialize>(
         .map_err(|_| ServiceError::payload_too_large())?;
     let value: Value =
         serde_json::from_slice(&bytes).map_err(|e| ServiceError::json_parse(e.to_string()))?;
-    // An object, or an array for the operations whose body is a list (the type decides).
+    // A struct would also decode from an array (as a tuple): the shape is checked first.
     let fields = match value {
-        Value::Object(fields) => fields,
-        Value::Array(_) => serde_json::Map::new(),
+        Value::Object(fields) if !array => fields,
+        Value::Array(_) if array => serde_json::Map::new(),
         _ => {
-            let text = "request body must be a JSON object or array";
+            let text = match array {
+                true => "request body must be a JSON array",
+                false => "request body must be a JSON object",
+            };
             return Err(ServiceError::invalid_parameter(text));
         }
     };

@@ -14,7 +14,7 @@ use super::docs::doc_attrs;
 use super::signature::query_struct_name;
 use super::validate::field_checks;
 use super::{ident, rust_type};
-use crate::ir::{Dispatch, Ir, Method, Operation, Pagination, Ty, screaming_case};
+use crate::ir::{Dispatch, Ir, Method, Operation, Pagination, Ty, TypeKind, screaming_case};
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -47,6 +47,8 @@ struct ServerOp {
     path_params: Vec<PathParam>,
     query: Option<Ident>,
     body: Option<Ident>,
+    /// The body is a JSON array (a transparent struct over a list).
+    body_is_array: bool,
     response: TokenStream,
     list_response: bool,
     cursor_paged: bool,
@@ -96,6 +98,9 @@ impl ServerOp {
             path_params,
             query: (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op))),
             body: op.body.as_ref().map(|body| ident(&body.name)),
+            body_is_array: op.body.as_ref().is_some_and(
+                |body| matches!(&ir.type_def(body.id).kind, TypeKind::Struct(st) if st.transparent),
+            ),
             response: server_response(op),
             list_response: matches!(op.response, Ty::List(_)),
             cursor_paged: matches!(op.pagination, Some(Pagination::Cursor { .. })),
@@ -366,10 +371,12 @@ fn emit_handler(op: &ServerOp) -> TokenStream {
         .query
         .as_ref()
         .map(|q| quote!(let query: #q = server::query(&parts)?;));
+    let array = op.body_is_array;
     let body = op.body.as_ref().map(|b| {
         quote! {
-            let body: #b =
-                server::json_body(&parts, payload, api.refuses_unknown_fields(&#meta)).await?;
+            let body: #b = server::json_body(
+                &parts, payload, api.refuses_unknown_fields(&#meta), #array,
+            ).await?;
         }
     });
     let payload = if op.body.is_some() {

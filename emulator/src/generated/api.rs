@@ -368,6 +368,7 @@ async fn create_chatroom<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&CREATE_CHATROOM),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -465,6 +466,7 @@ async fn update_chatroom<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&UPDATE_CHATROOM),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -565,6 +567,7 @@ async fn add_chatroom_members<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&ADD_CHATROOM_MEMBERS),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -666,6 +669,7 @@ async fn add_chatroom_admin<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&ADD_CHATROOM_ADMIN),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -746,6 +750,7 @@ async fn add_chatroom_super_admin<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&ADD_CHATROOM_SUPER_ADMIN),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -797,6 +802,7 @@ async fn transfer_chatroom_owner<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&TRANSFER_CHATROOM_OWNER),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -827,6 +833,7 @@ async fn register_user<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&REGISTER_USER),
+                false,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();
@@ -848,6 +855,7 @@ async fn register_users<A: Api>(
                 &parts,
                 payload,
                 api.refuses_unknown_fields(&REGISTER_USERS),
+                true,
             )
             .await?;
         let mut checker = crate::validate::Checker::default();

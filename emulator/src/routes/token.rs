@@ -33,7 +33,7 @@ pub(crate) async fn issue(
     request: Request,
 ) -> Result<Json<TokenResponse>, ServiceError> {
     let (parts, body) = request.into_parts();
-    let req: TokenRequest = server::json_body(&parts, body, false).await?;
+    let req: TokenRequest = server::json_body(&parts, body, false, false).await?;
     if req.grant_type != GRANT_TYPE {
         return Err(ServiceError::invalid_parameter(format!(
             "grant_type '{}' is not supported: use {GRANT_TYPE}",

@@ -101,6 +101,13 @@ async fn the_documented_quota_admits_50_creates_a_second_and_100_details() {
     let want = json!({"quotas": {
         "create_chatroom": 50, "list_chatrooms": 50, "list_joined_chatrooms": 50,
         "get_chatrooms": 100, "update_chatroom": 100, "delete_chatroom": 100,
+        "list_chatroom_members": 100, "add_chatroom_member": 100, "add_chatroom_members": 100,
+        "remove_chatroom_member": 100, "remove_chatroom_members": 100,
+        "list_chatroom_admins": 100, "add_chatroom_admin": 100, "remove_chatroom_admin": 100,
+        "list_chatroom_super_admins": 100, "add_chatroom_super_admin": 100,
+        "remove_chatroom_super_admin": 100, "transfer_chatroom_owner": 100,
+        "register_user": 100, "register_users": 100, "get_user": 100, "list_users": 100,
+        "delete_user": 100,
     }});
     assert_eq!(quotas.body, want);
 }

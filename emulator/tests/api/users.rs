@@ -201,3 +201,16 @@ async fn strict_mode_accepts_registered_users_and_lists_its_own() {
         "resource_not_found",
     );
 }
+
+#[tokio::test]
+async fn each_body_shape_goes_to_its_own_operation_and_nothing_else_is_accepted() {
+    let api = Api::start().await;
+    // A chatroom body is an object: an array is refused rather than read as a tuple.
+    let r = api.post("/chatrooms", r#"["n","d","owner"]"#).await;
+    assert_error(&r, 400, "invalid_parameter");
+    for body in [r#""user1""#, "17", "null"] {
+        let r = api.post("/users", body).await;
+        assert_error(&r, 400, "invalid_parameter");
+    }
+    assert_eq!(api.get("/users").await.body["count"], 0);
+}

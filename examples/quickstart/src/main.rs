@@ -1,6 +1,5 @@
-//! The quickstart: the chatroom operations through the client (members and admins included),
-//! printing what it does and
-//! what comes back.
+//! The quickstart: the chatroom operations (members and admins included) and the user
+//! operations through the client, printing what it does and what comes back.
 //!
 //! ```sh
 //! cargo run -p agora-chat-quickstart
@@ -9,14 +8,14 @@
 //! With no configuration it starts the emulator in-process (on a free loopback port) and
 //! mints app tokens from demo App ID + App Certificate credentials. With `AGORA_CHAT_BASE_URL`
 //! set it talks to that service instead, configured by `Client::from_env` (see the README).
-//! It creates one chatroom and deletes it at the end.
+//! It creates one chatroom and three users, and deletes them at the end.
 
 use agora_chat::auth::AppCredentials;
 use agora_chat::bulk::BulkOptions;
 use agora_chat::operations::{
-    ListChatroomMembersQuery, ListChatroomsQuery, ListJoinedChatroomsQuery,
+    ListChatroomMembersQuery, ListChatroomsQuery, ListJoinedChatroomsQuery, ListUsersQuery,
 };
-use agora_chat::types::{AddChatroomAdmin, ChatroomId, CreateChatroom, UpdateChatroom};
+use agora_chat::types::{AddChatroomAdmin, ChatroomId, CreateChatroom, NewUser, UpdateChatroom};
 use agora_chat::{Client, Error};
 use agora_chat_emulator::Emulator;
 
@@ -38,7 +37,10 @@ async fn main() -> std::process::ExitCode {
 async fn connect_and_run() -> Result<(), Box<dyn std::error::Error>> {
     let (client, emulator) = connect().await?;
     println!("client: {client:?}\n");
-    let result = run(&client).await;
+    let mut result = run(&client).await;
+    if result.is_ok() {
+        result = users(&client).await;
+    }
     if let Some(emulator) = emulator {
         emulator.shutdown().await;
     }
@@ -237,5 +239,67 @@ async fn members(client: &Client, id: &ChatroomId) -> Result<(), Box<dyn std::er
         .map(|a| format!("{}={}", a.key(), a.value()))
         .collect();
     println!("  -> {names:?}\n");
+    Ok(())
+}
+
+/// The user calls: register one and several, look up, list, delete.
+async fn users(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+    // Unique names, so that a run against a real app does not collide with an earlier one.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis();
+    let names: Vec<String> = ["dave", "erin", "frank"]
+        .iter()
+        .map(|n| format!("qs-{n}-{stamp}"))
+        .collect();
+    let dave = NewUser::new(names[0].as_str(), "a-demo-password").nickname("Dave");
+    println!("\nregister_user {dave:?} (the password is a Secret: not printed)");
+    let created = client.register_user(&dave).await?;
+    println!(
+        "  -> {:?} created at {:?}",
+        created.data.username, created.data.created
+    );
+
+    let more: Vec<NewUser> = names[1..]
+        .iter()
+        .chain(std::iter::once(&names[0]))
+        .map(|n| NewUser::new(n.as_str(), "a-demo-password"))
+        .collect();
+    println!(
+        "register_users_batched {} users (one exists already)",
+        more.len()
+    );
+    for report in client
+        .register_users_batched(&more, &BulkOptions::default())
+        .await
+    {
+        println!("  -> {}: {:?}", report.key.username, report.outcome);
+    }
+
+    println!("get_user {}", names[0]);
+    let found = client.get_user(&names[0]).await?;
+    println!("  -> nickname {:?}", found.data.nickname);
+
+    println!("list_users limit=2");
+    let page = client
+        .list_users_page(&ListUsersQuery::default().limit(2u32))
+        .await?;
+    let listed: Vec<&str> = page.items.iter().map(|u| u.username.as_str()).collect();
+    println!("  -> {listed:?}, next page: {}", page.next.is_some());
+
+    println!("delete_user {names:?}");
+    for (name, result) in client
+        .delete_user_bulk(&names, &BulkOptions::default())
+        .await
+    {
+        println!(
+            "  -> {name}: {}",
+            if result.is_ok() { "deleted" } else { "failed" }
+        );
+    }
+    match client.get_user(&names[0]).await {
+        Err(err) => println!("  -> get_user after the delete: HTTP {:?}", err.status()),
+        Ok(found) => println!("  -> unexpected: {:?}", found.data),
+    }
     Ok(())
 }

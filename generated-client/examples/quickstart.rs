@@ -1,6 +1,5 @@
 //! The quickstart: the chatroom operations through the client (members and admins included),
-//! printing what it does and
-//! what comes back.
+//! printing what it does and what comes back.
 //!
 //! ```sh
 //! cargo run -p agora-chat --example quickstart

@@ -6,6 +6,7 @@ mod docs;
 mod error_codes;
 mod meta;
 mod method;
+mod millis;
 mod operations;
 mod pagination;
 mod query;
@@ -166,7 +167,7 @@ pub(crate) fn rust_type(ty: &Ty) -> TokenStream {
         Ty::Bool => quote!(bool),
         Ty::Int(int) => int_type(*int),
         Ty::Json => quote!(serde_json::Value),
-        Ty::Newtype(named) | Ty::Named(named) => {
+        Ty::Newtype(named) | Ty::Named(named) | Ty::Millis(named) => {
             let name = ident(&named.name);
             quote!(#name)
         }

@@ -13,6 +13,11 @@ pub use agora_chat::types::{
     DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, ResponseMeta, UpdateChatroom,
     UpdateResult,
 };
+pub use agora_chat::types::{
+    AllowlistResult, Announcement, AnnouncementSet, AttributeKeys, AttributesResult, AutoDelete,
+    BlockResult, DeleteAttributes, MuteAll, MuteDuration, MuteExpiry, MuteMembers, MuteResult,
+    MutedMember, SetAttributes,
+};
 
 /// Answer of `POST /{org}/{app}/token` (Easemob-style client credentials).
 /// This one is not wrapped in an envelope.

@@ -7,15 +7,19 @@ use agora_chat::operations::{
 };
 use serde_json::Value;
 
-use super::{chatrooms, users};
+use super::{chatrooms, moderation, users};
 use crate::AppState;
 use crate::generated::api::Api;
 use crate::server::{Answer, Rewrite, WireQuirks};
 use crate::service_error::ServiceError;
+use crate::store::Force;
 use crate::wire::{
-    ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteResult,
-    JoinedChatroom, UpdateChatroom, UpdateResult,
+    AllowlistResult, Announcement, AnnouncementSet, AttributeKeys, AttributesResult, BlockResult,
+    ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteAttributes,
+    DeleteResult, JoinedChatroom, MuteAll, MuteMembers, MuteResult, MutedMember, SetAttributes,
+    UpdateChatroom, UpdateResult,
 };
+use std::collections::BTreeMap;
 
 impl Api for AppState {
     async fn create_chatroom(&self, body: CreateChatroom) -> Result<CreatedChatroom, ServiceError> {
@@ -54,6 +58,126 @@ impl Api for AppState {
 
     async fn delete_chatroom(&self, chatroom_id: ChatroomId) -> Result<DeleteResult, ServiceError> {
         chatrooms::delete(self, &chatroom_id)
+    }
+
+    async fn list_chatroom_mutes(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<MutedMember>, ServiceError> {
+        moderation::list_mutes(self, &chatroom_id)
+    }
+
+    async fn mute_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        body: MuteMembers,
+    ) -> Result<Vec<MuteResult>, ServiceError> {
+        moderation::mute(self, &chatroom_id, &body)
+    }
+
+    async fn mute_chatroom_all(&self, chatroom_id: ChatroomId) -> Result<MuteAll, ServiceError> {
+        moderation::set_mute_all(self, &chatroom_id, true)
+    }
+
+    async fn unmute_chatroom_all(&self, chatroom_id: ChatroomId) -> Result<MuteAll, ServiceError> {
+        moderation::set_mute_all(self, &chatroom_id, false)
+    }
+
+    async fn list_chatroom_blocks(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<String>, ServiceError> {
+        moderation::list_blocks(self, &chatroom_id)
+    }
+
+    async fn add_chatroom_block(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<BlockResult, ServiceError> {
+        moderation::block(self, &chatroom_id, &username)
+    }
+
+    async fn remove_chatroom_block(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<BlockResult, ServiceError> {
+        moderation::unblock(self, &chatroom_id, &username)
+    }
+
+    async fn list_chatroom_allowlist(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<String>, ServiceError> {
+        moderation::list_allowlist(self, &chatroom_id)
+    }
+
+    async fn add_chatroom_allowlist_user(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<AllowlistResult, ServiceError> {
+        moderation::allow(self, &chatroom_id, &username)
+    }
+
+    async fn get_chatroom_announcement(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Announcement, ServiceError> {
+        moderation::announcement(self, &chatroom_id)
+    }
+
+    async fn set_chatroom_announcement(
+        &self,
+        chatroom_id: ChatroomId,
+        body: Announcement,
+    ) -> Result<AnnouncementSet, ServiceError> {
+        moderation::set_announcement(self, &chatroom_id, &body)
+    }
+
+    async fn get_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        body: AttributeKeys,
+    ) -> Result<BTreeMap<String, String>, ServiceError> {
+        moderation::attributes(self, &chatroom_id, &body)
+    }
+
+    async fn set_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: SetAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::set_attributes(self, &chatroom_id, &username, &body, Force::No)
+    }
+
+    async fn force_set_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: SetAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::set_attributes(self, &chatroom_id, &username, &body, Force::Yes)
+    }
+
+    async fn delete_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: DeleteAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::delete_attributes(self, &chatroom_id, &username, &body, Force::No)
+    }
+
+    async fn force_delete_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: DeleteAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::delete_attributes(self, &chatroom_id, &username, &body, Force::Yes)
     }
 }
 

@@ -72,7 +72,7 @@ pub(crate) fn as_count(n: u32) -> usize {
 
 /// A chatroom id as stored: only ASCII digits. Anything else (spaces,
 /// escapes, `..`) cannot name a room and so is simply not found.
-fn room_id(raw: &str) -> Option<u64> {
+pub(crate) fn room_id(raw: &str) -> Option<u64> {
     let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
     digits.then(|| raw.parse().ok()).flatten()
 }

@@ -1,8 +1,9 @@
-//! The emulator's state, split by resource (chatrooms, users): every read and
+//! The emulator's state, split by resource (chatrooms, users, moderation): every read and
 //! write happens under one lock, so concurrent requests can neither lose nor
 //! duplicate a write.
 
 mod chatrooms;
+mod moderation;
 mod snapshot;
 mod users;
 
@@ -10,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chatrooms::Room;
+pub use moderation::{Force, MAX_ATTRIBUTES_PER_ROOM, MuteFor};
 pub use snapshot::{ChatroomState, STATE_VERSION, StateError, StateSnapshot};
 
 /// The first id handed out; ids then grow by one per create, like the
@@ -32,6 +34,8 @@ struct Inner {
     users: HashSet<String>,
     // Rooms per user; joining only happens at creation, so id order is join order.
     joined: HashMap<String, BTreeSet<u64>>,
+    // Mutes, blocks, allow list, announcement and attributes per room; created on first use.
+    moderation: HashMap<u64, moderation::Moderation>,
 }
 
 impl Inner {
@@ -41,6 +45,7 @@ impl Inner {
             rooms: BTreeMap::new(),
             users: HashSet::new(),
             joined: HashMap::new(),
+            moderation: HashMap::new(),
         }
     }
 }

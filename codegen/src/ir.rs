@@ -246,6 +246,8 @@ pub struct Field {
 pub enum Lenient {
     /// A bool that may arrive as `true` or `"true"`.
     BoolOrString,
+    /// A required result flag sent as `"success"` or as a bool; written as `"success"`.
+    SuccessString,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -326,6 +328,13 @@ pub struct Operation {
     /// Each listed item comes with the service's `result` and `reason` (decoded by the
     /// runtime's `bulk::ItemResult`).
     pub item_results: bool,
+    /// The list path parameter (by index) whose single item the service answers with a lone
+    /// object instead of an array of one.
+    pub one_item_as_object: Option<usize>,
+    /// The body key that tells this operation apart from another on the same method and path.
+    pub dispatch_on_body_key: Option<String>,
+    /// The operation whose server route serves this one (no route or trait method of its own).
+    pub served_by: Option<String>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     /// The error code (a checked variant of the error code enum, as on the wire) with which
@@ -361,18 +370,51 @@ pub enum Pagination {
     },
 }
 
-/// `*_batched`: any number of keys through a list path parameter.
+/// `*_batched`: any number of keys through a list parameter (of the path or the body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
-    /// The list path parameter, by index.
-    pub param: usize,
-    /// The field of each response item that holds its key.
-    pub key: String,
+    /// Where the keys go.
+    pub source: BatchSource,
+    /// The keys' parameter or field name (as on the wire), for validation messages.
+    pub wire: String,
+    /// The type of one key.
+    pub item: Ty,
+    /// The spec's rules for one key, checked key by key before anything is sent.
+    pub item_rules: Option<Rules>,
     /// The most keys per request.
     pub chunk: u32,
-    /// The error code (a checked variant of the error code enum, as on the wire) answered
-    /// when none of a request's keys exists.
-    pub none_found: Option<String>,
+    /// How an answer is matched to the keys.
+    pub answer: BatchAnswer,
+}
+
+/// Where a batch's keys go in a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchSource {
+    /// A list path parameter, by index.
+    Path(usize),
+    /// A required list field of the body, by Rust name. When the body has other fields too
+    /// (`alone` false), the batched method takes a body whose list the chunks replace.
+    Body {
+        body: TypeRef,
+        field: String,
+        alone: bool,
+    },
+}
+
+/// How a batch's answer says what happened to each key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchAnswer {
+    /// A lookup: the listed items that came back, matched by their `key` field; keys not
+    /// answered are not found. `none_found`: the error code (a checked variant of the error
+    /// code enum, as on the wire) answered when none of a request's keys exists.
+    Lookup {
+        key: String,
+        none_found: Option<String>,
+    },
+    /// A write answered per item (`item_results`), matched by the item's `key` field.
+    ItemResults { key: String },
+    /// A write whose answer lists the keys it applied in the response field `field`.
+    AppliedList { field: String },
 }
 
 /// `*_bulk`: the operation for many values of one path parameter.

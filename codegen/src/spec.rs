@@ -190,6 +190,8 @@ pub enum Format {
 pub enum Lenient {
     /// A bool that may arrive as `true` or `"true"`.
     BoolOrString,
+    /// A result flag sent as the string `"success"` or as a bool; written as `"success"`.
+    SuccessString,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -221,6 +223,16 @@ pub struct OperationSpec {
     /// `"success"`) and `reason` beside each item's fields.
     #[serde(default)]
     pub item_results: bool,
+    /// The service answers a list path parameter holding one item with a lone object, and
+    /// several with an array (the client decodes both; the emulator answers the same way).
+    #[serde(default)]
+    pub one_item_as_object: bool,
+    /// This operation shares its method and path with another one; the server tells them
+    /// apart by this key being present in the JSON body.
+    pub dispatch_on_body_key: Option<String>,
+    /// The server has no route of its own for this operation: the named operation, on the
+    /// same method and path shape, serves it (a lone name in a list path parameter).
+    pub served_by: Option<String>,
     pub rate_limit_per_sec: u32,
     pub retry_safe: bool,
     /// The error code with which a retry sees that an earlier attempt of the same call
@@ -234,12 +246,14 @@ pub struct OperationSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchSpec {
-    /// The list path parameter that carries the keys.
+    /// The list path parameter that carries the keys, or the body's one list field.
     pub param: String,
-    /// The field of each response item that holds its key.
-    pub key: String,
-    /// The error code the service answers when none of a request's keys exists.
+    /// The field of each response item that holds its key (lookups and `item_results`).
+    pub key: Option<String>,
+    /// Lookups: the error code the service answers when none of a request's keys exists.
     pub none_found: Option<String>,
+    /// Writes whose answer is a struct listing the keys it applied: that list field.
+    pub applied: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -632,7 +632,7 @@ fn parse_errors_of_several_files_are_reported_together() {
             source("spec/b.yaml", &missing)
         ]),
         "\
-error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `item_results`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
+error: spec/a.yaml:14:5: operations.get_room: unknown field `retry_sfae`, expected one of `doc`, `source`, `method`, `path`, `params`, `body`, `response`, `pagination`, `batch`, `bulk`, `check`, `item_results`, `one_item_as_object`, `dispatch_on_body_key`, `served_by`, `rate_limit_per_sec`, `retry_safe`, `retry_observes_done`, `errors`
 error: spec/b.yaml:3:5: operations.get_room: missing field `source`"
     );
 }
@@ -868,6 +868,124 @@ fn item_results_on_a_response_that_is_not_a_list_of_structs() {
         &diagnostics(&text),
         "spec/broken.yaml:15:5",
         &["item_results", "result", "reason"],
+    );
+}
+
+/// A fixture's text, to break in one place.
+fn fixture_text(name: &str) -> String {
+    let path = common::fixtures_dir().join(format!("{name}.yaml"));
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// The line (1-based) of the first line of `text` that is exactly `line`.
+fn line_of(text: &str, line: &str) -> usize {
+    text.lines()
+        .position(|l| l == line)
+        .map(|index| index + 1)
+        .unwrap_or_else(|| panic!("no line `{line}` in:\n{text}"))
+}
+
+#[test]
+fn a_batch_applied_list_that_the_response_does_not_have() {
+    let text = fixture_text("batch_body").replace("applied: newmembers", "applied: added");
+    let at = format!("spec/broken.yaml:{}:5", line_of(&text, "    batch:"));
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        &at,
+        &["batch.applied: added", "response struct"],
+    );
+}
+
+#[test]
+fn a_batch_param_that_is_neither_a_list_path_parameter_nor_a_body_list() {
+    let text = fixture_text("batch_body").replace(
+        "param: usernames\n      applied",
+        "param: room_id\n      applied",
+    );
+    let at = format!("spec/broken.yaml:{}:5", line_of(&text, "    batch:"));
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        &at,
+        &["batch.param: room_id", "max_items"],
+    );
+}
+
+#[test]
+fn a_batch_without_key_or_applied() {
+    let text = fixture_text("batch_body").replace("      applied: newmembers\n", "");
+    let at = format!("spec/broken.yaml:{}:5", line_of(&text, "    batch:"));
+    assert_one_diagnostic_at(&diagnostics(&text), &at, &["`key`", "`applied`"]);
+}
+
+#[test]
+fn two_operations_on_one_method_and_path_without_a_dispatch_key() {
+    let text = fixture_text("dispatch").replace("    dispatch_on_body_key: newowner\n", "");
+    let at = format!("spec/broken.yaml:{}:3", line_of(&text, "  hand_over_room:"));
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        &at,
+        &["rename_room", "dispatch_on_body_key"],
+    );
+}
+
+#[test]
+fn a_dispatch_key_that_the_body_does_not_have() {
+    let text = fixture_text("dispatch").replace(
+        "dispatch_on_body_key: newowner",
+        "dispatch_on_body_key: owner",
+    );
+    let at = format!(
+        "spec/broken.yaml:{}:5",
+        line_of(&text, "    dispatch_on_body_key: owner")
+    );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        &at,
+        &["dispatch_on_body_key: owner", "body"],
+    );
+}
+
+#[test]
+fn a_success_string_flag_that_is_optional() {
+    let text = fixture_text("dispatch").replace(
+        "        required: true\n        lenient: success_string",
+        "        lenient: success_string",
+    );
+    let at = format!("spec/broken.yaml:{}:7", line_of(&text, "      result:"));
+    let found = diagnostics(&text);
+    assert!(
+        found.contains(&at) && found.contains("success_string"),
+        "{found}"
+    );
+}
+
+#[test]
+fn one_item_as_object_without_a_list_path_parameter() {
+    let text = GET_ROOM.replace(
+        "    retry_safe: true\n",
+        "    retry_safe: true\n    one_item_as_object: true\n",
+    );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        "spec/broken.yaml:15:5",
+        &["one_item_as_object", "list path parameter"],
+    );
+}
+
+#[test]
+fn served_by_an_operation_on_another_path() {
+    let text = fixture_text("dispatch").replace(
+        "    dispatch_on_body_key: newowner\n",
+        "    served_by: get_nothing\n",
+    );
+    let at = format!(
+        "spec/broken.yaml:{}:5",
+        line_of(&text, "    served_by: get_nothing")
+    );
+    assert_one_diagnostic_at(
+        &diagnostics(&text),
+        &at,
+        &["served_by: get_nothing", "same method and path"],
     );
 }
 

@@ -71,3 +71,38 @@ fn differently_named_parameters_share_a_route() {
         assert!(code.contains(meta), "{meta}");
     }
 }
+
+#[test]
+fn operations_on_one_method_and_path_are_told_apart_by_a_body_key() {
+    let files = generate_server_fixture("dispatch");
+    let api = file(&files, "api.rs");
+    assert_named_snapshot("dispatch__server_api", api);
+    let code = compact(api);
+    // One PUT route, through the dispatcher, tagged with the default operation.
+    assert!(
+        code.contains("axum::routing::put(dispatch_rename_room::<A>),&RENAME_ROOM"),
+        "{api}"
+    );
+    assert!(
+        code.contains(r#"server::body_has_key(request,"newowner")"#),
+        "{api}"
+    );
+    assert!(
+        code.contains("returnhand_over_room::<A>(State(api),request).await;"),
+        "{api}"
+    );
+}
+
+#[test]
+fn a_per_item_answer_for_one_name_is_a_lone_object() {
+    let files = generate_server_fixture("item_results");
+    let api = file(&files, "api.rs");
+    assert_named_snapshot("item_results__server_api", api);
+    let code = compact(api);
+    assert!(
+        code.contains("Vec<agora_chat::response::ItemResult<RemovedMember>>"),
+        "{api}"
+    );
+    assert!(code.contains("lone=usernames.len()==1;"), "{api}");
+    assert!(code.contains("server::respond_one_or_list("), "{api}");
+}

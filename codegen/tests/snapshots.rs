@@ -86,6 +86,8 @@ fixture_snapshots! {
     batch: ["operations.rs", "client.rs"],
     bulk: ["operations.rs", "client.rs"],
     item_results: ["operations.rs", "client.rs"],
+    batch_body: ["types.rs", "client.rs"],
+    dispatch: ["types.rs", "client.rs"],
     rule_max_chars: ["types.rs", "validate.rs"],
     rule_min_chars: ["types.rs", "validate.rs"],
     rule_forbid_chars: ["types.rs", "validate.rs"],

@@ -197,6 +197,51 @@ pub fn respond_list<T: Serialize>(
         .unwrap_or_else(IntoResponse::into_response)
 }
 
+/// A list answer for an operation with `one_item_as_object`: a lone object when the request's
+/// list path parameter held one item (`lone`), else an array with `count`, as the service does.
+pub fn respond_one_or_list<T: Serialize>(
+    parts: &Parts,
+    answer: Result<Answer<Vec<T>>, ServiceError>,
+    rewrite: Option<Rewrite>,
+    lone: bool,
+) -> Response {
+    let render_one = |mut answer: Answer<Vec<T>>| match (answer.data.pop(), answer.data.is_empty())
+    {
+        (Some(item), true) => render(
+            parts,
+            Answer::new(item).with_cursor(answer.cursor),
+            None,
+            rewrite,
+        ),
+        (last, _) => {
+            answer.data.extend(last);
+            let count = u64::try_from(answer.data.len()).unwrap_or(u64::MAX);
+            render(parts, answer, Some(count), rewrite)
+        }
+    };
+    match lone {
+        true => answer
+            .and_then(render_one)
+            .unwrap_or_else(IntoResponse::into_response),
+        false => respond_list(parts, answer, rewrite),
+    }
+}
+
+/// For operations that share a method and path: the request (its body buffered, at most
+/// [`MAX_BODY_BYTES`]) and whether its body is a JSON object with `key`. A body that is not
+/// such an object goes on to the default operation, whose extraction refuses it as usual.
+pub async fn body_has_key(request: Request, key: &str) -> Result<(Request, bool), Response> {
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ServiceError::payload_too_large().into_response())?;
+    let has_key = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|value| value.as_object().map(|fields| fields.contains_key(key)))
+        .unwrap_or(false);
+    Ok((Request::from_parts(parts, Body::from(bytes)), has_key))
+}
+
 // Serialized straight from the typed data, unless a rewrite needs it as JSON first.
 fn render<T: Serialize>(
     parts: &Parts,

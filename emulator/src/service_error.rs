@@ -85,6 +85,11 @@ impl ServiceError {
         Self::of(ErrorCode::ExceedLimit, description)
     }
 
+    /// 404 `resource_not_found`: a user (or another resource) does not exist, saying which.
+    pub fn resource_not_found(description: impl Into<String>) -> Self {
+        Self::of(ErrorCode::ResourceNotFound, description)
+    }
+
     /// 403: the operation is not allowed.
     pub fn forbidden_op(description: impl Into<String>) -> Self {
         Self::of(ErrorCode::ForbiddenOp, description)

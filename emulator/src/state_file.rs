@@ -76,6 +76,7 @@ mod tests {
             version: STATE_VERSION,
             next_id: Some(5),
             chatrooms: Vec::new(),
+            super_admins: Vec::new(),
         };
         assert_eq!(doc.write_file(&path), Ok(()));
         assert_eq!(doc.write_file(&path), Ok(()), "replaces an existing file");

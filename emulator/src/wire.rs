@@ -9,9 +9,11 @@
 use serde::{Deserialize, Serialize};
 
 pub use agora_chat::types::{
-    Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom,
-    DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, ResponseMeta, UpdateChatroom,
-    UpdateResult,
+    AddChatroomAdmin, AddChatroomMembers, AddChatroomSuperAdmin, AddedMembers, AdminAdded,
+    AdminRemoved, Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom,
+    CreatedChatroom, DeleteResult, Envelope, ErrorBody, ErrorCode, JoinedChatroom, MemberResult,
+    OwnerTransferred, RemovedMember, ResponseMeta, SuperAdminAdded, SuperAdminRemoved,
+    TransferChatroomOwner, UpdateChatroom, UpdateResult,
 };
 pub use agora_chat::types::{
     AllowlistResult, Announcement, AnnouncementSet, AttributeKeys, AttributesResult, AutoDelete,

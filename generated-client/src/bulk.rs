@@ -3,6 +3,7 @@
 //! limiter paces the calls, so bulk work runs at the quota.
 
 use crate::error::Error;
+pub use crate::response::{ItemFailure, ItemResult};
 use futures_util::{StreamExt, TryStreamExt};
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -116,72 +117,6 @@ impl<K, T> Lookup<K, T> {
     }
 }
 
-/// One item's answer in a batch response: the service's `result` flag and `reason` beside the
-/// item's own fields, e.g. `{"result": false, "reason": "user: u1 doesn't exist", "user": "u1"}`.
-/// `result` arrives as a bool or as the string `"success"`; both are decoded here, once for
-/// every operation that answers per item.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ItemResult<T> {
-    /// Whether the service applied the request to this item.
-    #[serde(rename = "result", deserialize_with = "item_flag::deserialize")]
-    pub ok: bool,
-    /// Why not, when it did not.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The item's own fields (e.g. the user it is about).
-    #[serde(flatten)]
-    pub item: T,
-}
-
-impl<T> ItemResult<T> {
-    /// The item when it was applied, or the reason it was not.
-    pub fn into_result(self) -> Result<T, ItemFailure<T>> {
-        if self.ok {
-            Ok(self.item)
-        } else {
-            Err(ItemFailure {
-                reason: self.reason,
-                item: self.item,
-            })
-        }
-    }
-}
-
-/// An item the service did not apply a batch request to, with its reason.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemFailure<T> {
-    pub reason: Option<String>,
-    pub item: T,
-}
-
-/// `result`: `true`/`false`, or a string where `"success"` (and `"true"`) mean applied.
-mod item_flag {
-    use serde::de::{Deserializer, Error, Visitor};
-    use std::fmt;
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_any(Flag)
-    }
-
-    struct Flag;
-
-    impl Visitor<'_> for Flag {
-        type Value = bool;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a bool or a string such as \"success\"")
-        }
-
-        fn visit_bool<E: Error>(self, value: bool) -> Result<bool, E> {
-            Ok(value)
-        }
-
-        fn visit_str<E: Error>(self, value: &str) -> Result<bool, E> {
-            Ok(matches!(value, "success" | "true"))
-        }
-    }
-}
-
 /// How a batched lookup splits and matches its keys.
 #[derive(Debug, Clone)]
 pub struct BatchSpec<K, T> {
@@ -247,6 +182,187 @@ where
             None => Lookup::NotFound(key),
         })
         .collect())
+}
+
+/// The outcome for one item of a batched write (add or remove many users, say).
+#[derive(Debug, Clone)]
+pub enum ItemOutcome<T> {
+    /// The service applied the request to this item; its answer for the item.
+    Applied(T),
+    /// The service answered for this item and did not apply it, with its reason.
+    Refused(ItemFailure<T>),
+    /// The request carrying this item succeeded, but its answer did not mention the item.
+    Unreported,
+    /// The request carrying this item failed as a whole (other chunks are unaffected); the
+    /// error is shared by every item of that request.
+    Failed(Arc<Error>),
+}
+
+impl<T> ItemOutcome<T> {
+    /// Whether the service applied the request to this item.
+    pub fn is_applied(&self) -> bool {
+        matches!(self, ItemOutcome::Applied(_))
+    }
+
+    /// Why the item was not applied: the service's reason, or the failed request's error.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            ItemOutcome::Applied(_) => None,
+            ItemOutcome::Refused(failure) => failure.reason.clone(),
+            ItemOutcome::Unreported => Some("not in the service's answer".to_owned()),
+            ItemOutcome::Failed(err) => Some(err.to_string()),
+        }
+    }
+}
+
+/// One input item of a batched write and what happened to it.
+#[derive(Debug, Clone)]
+pub struct ItemReport<K, T> {
+    /// The item as the caller gave it.
+    pub key: K,
+    pub outcome: ItemOutcome<T>,
+}
+
+/// What one request of a batched write answered, item by item (matched to the caller's keys
+/// by the runtime).
+pub type ChunkAnswer<K, T> = Vec<(K, ItemOutcome<T>)>;
+
+/// Per-item results (`{"result": .., "reason": .., "user": ..}`) matched by their key field.
+pub fn by_item_results<K: Clone, T>(
+    results: Vec<ItemResult<T>>,
+    key_of: fn(&T) -> &K,
+) -> ChunkAnswer<K, T> {
+    let outcome = |result: ItemResult<T>| match result.into_result() {
+        Ok(item) => ItemOutcome::Applied(item),
+        Err(failure) => ItemOutcome::Refused(failure),
+    };
+    results
+        .into_iter()
+        .map(|result| (key_of(&result.item).clone(), outcome(result)))
+        .collect()
+}
+
+/// An answer that lists the keys it applied (e.g. `newmembers`): those are applied, the
+/// others of the request are left [`ItemOutcome::Unreported`].
+pub fn by_applied_list<K>(applied: Vec<K>) -> ChunkAnswer<K, ()> {
+    applied
+        .into_iter()
+        .map(|key| (key, ItemOutcome::Applied(())))
+        .collect()
+}
+
+/// How a batched write splits, checks and sends its keys.
+pub struct WriteSpec<C, F> {
+    /// The most keys per request (the service's limit; where sources disagree, the smaller).
+    pub chunk_size: usize,
+    /// The spec's rules for one key (its index in the input, the key); a key that breaks them
+    /// is reported [`ItemOutcome::Failed`] with the validation error and never sent.
+    pub check: C,
+    /// Sends one request for a chunk of valid keys.
+    pub send: F,
+}
+
+/// Applies a write to any number of keys: each key checked on its own, duplicates sent once,
+/// the rest split into requests of at most `chunk_size`, sent with bounded concurrency; one
+/// [`ItemReport`] per input key, in the input order (a duplicate repeats its first
+/// occurrence's outcome). A request that fails marks only its own keys
+/// [`ItemOutcome::Failed`]: what other requests did is never lost. Keys are matched to the
+/// answer ignoring ASCII case, as the service lower-cases usernames.
+pub async fn apply<K, T, C, F, Fut>(
+    keys: &[K],
+    spec: WriteSpec<C, F>,
+    options: &BulkOptions,
+) -> Vec<ItemReport<K, T>>
+where
+    K: Clone + AsRef<str>,
+    T: Clone,
+    C: Fn(usize, &K) -> Result<(), Error>,
+    F: Fn(Vec<K>) -> Fut,
+    Fut: Future<Output = Result<ChunkAnswer<K, T>, Error>>,
+{
+    let WriteSpec {
+        chunk_size,
+        check,
+        send,
+    } = spec;
+    let folded = |key: &K| key.as_ref().to_ascii_lowercase();
+    let mut seen = HashSet::new();
+    let mut outcomes: HashMap<String, ItemOutcome<T>> = HashMap::new();
+    let mut unique: Vec<K> = Vec::new();
+    for (index, key) in keys.iter().enumerate() {
+        if !seen.insert(folded(key)) {
+            continue;
+        }
+        match check(index, key) {
+            Ok(()) => unique.push(key.clone()),
+            Err(err) => {
+                outcomes.insert(folded(key), ItemOutcome::Failed(Arc::new(err)));
+            }
+        }
+    }
+    let chunks: Vec<Vec<K>> = unique
+        .chunks(chunk_size.max(1))
+        .map(<[K]>::to_vec)
+        .collect();
+    let total = seen.len();
+    let (mut done, mut failed) = (outcomes.len(), outcomes.len());
+    let requests = chunks.into_iter().map(|chunk| {
+        let call = send(chunk.clone());
+        async move { (chunk, call.await) }
+    });
+    let mut in_flight =
+        futures_util::stream::iter(requests).buffer_unordered(options.concurrency.max(1));
+    while let Some((chunk, answer)) = in_flight.next().await {
+        record_chunk(&chunk, answer, &mut outcomes, folded);
+        done += chunk.len();
+        failed += chunk
+            .iter()
+            .filter(|key| outcomes.get(&folded(key)).is_some_and(|o| !o.is_applied()))
+            .count();
+        if let Some(progress) = &options.progress {
+            progress(Progress {
+                done,
+                failed,
+                total,
+            });
+        }
+    }
+    keys.iter()
+        .map(|key| ItemReport {
+            key: key.clone(),
+            outcome: outcomes
+                .get(&folded(key))
+                .cloned()
+                .unwrap_or(ItemOutcome::Unreported),
+        })
+        .collect()
+}
+
+/// Records one request's outcome for each of its keys.
+fn record_chunk<K, T>(
+    chunk: &[K],
+    answer: Result<ChunkAnswer<K, T>, Error>,
+    outcomes: &mut HashMap<String, ItemOutcome<T>>,
+    folded: impl Fn(&K) -> String,
+) {
+    match answer {
+        Ok(items) => {
+            for (key, outcome) in items {
+                outcomes.entry(folded(&key)).or_insert(outcome);
+            }
+            for key in chunk {
+                outcomes
+                    .entry(folded(key))
+                    .or_insert(ItemOutcome::Unreported);
+            }
+        }
+        Err(err) => {
+            let err = Arc::new(err);
+            for key in chunk {
+                outcomes.insert(folded(key), ItemOutcome::Failed(err.clone()));
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -316,30 +432,69 @@ mod tests {
 }
 
 #[cfg(test)]
-mod item_result_tests {
-    use super::ItemResult;
+mod apply_tests {
+    use super::*;
+    use std::sync::Mutex;
 
-    #[derive(Debug, PartialEq, serde::Deserialize)]
-    struct User {
-        user: String,
-    }
-
-    fn decode(json: &str) -> ItemResult<User> {
-        match serde_json::from_str(json) {
-            Ok(result) => result,
-            Err(err) => panic!("{json}: {err}"),
+    fn invalid(key: &str) -> Error {
+        Error::Pagination {
+            operation: "op",
+            problem: crate::paginate::PaginationError::TooManyPages(key.len() as u32),
         }
     }
 
-    #[test]
-    fn decodes_bool_and_string_results_with_reasons() {
-        let ok = decode(r#"{"result":true,"action":"remove_member","user":"u1"}"#);
-        assert!(ok.ok && ok.reason.is_none() && ok.item.user == "u1");
-        let success = decode(r#"{"result":"success","user":"u2"}"#);
-        assert!(success.ok);
-        let failed = decode(r#"{"result":false,"reason":"not a member","user":"u3"}"#);
-        let failure = failed.into_result().expect_err("result false is a failure");
-        assert_eq!(failure.reason.as_deref(), Some("not a member"));
-        assert_eq!(failure.item.user, "u3");
+    #[tokio::test]
+    async fn chunks_checks_and_reports_every_input_item_in_order() {
+        let sent = Mutex::new(Vec::new());
+        let mut keys: Vec<String> = (0..250).map(|i| format!("u{i}")).collect();
+        keys.insert(3, "U1".to_owned()); // a duplicate, another case
+        keys.push("bad!".to_owned());
+        let spec = WriteSpec {
+            chunk_size: 60,
+            check: |_, key: &String| match key.contains('!') {
+                true => Err(invalid(key)),
+                false => Ok(()),
+            },
+            send: |chunk: Vec<String>| {
+                sent.lock().map(|mut s| s.push(chunk.clone())).ok();
+                async move {
+                    if chunk.iter().any(|k| k == "u200") {
+                        return Err(invalid("chunk"));
+                    }
+                    // u7 refused with a reason; u8 left out of the answer.
+                    Ok(chunk
+                        .into_iter()
+                        .filter(|k| k != "u8")
+                        .map(|k| match k.as_str() {
+                            "u7" => (
+                                k.clone(),
+                                ItemOutcome::Refused(ItemFailure {
+                                    reason: Some("not a member".into()),
+                                    item: (),
+                                }),
+                            ),
+                            _ => (k.to_ascii_uppercase(), ItemOutcome::Applied(())),
+                        })
+                        .collect())
+                }
+            },
+        };
+        let report = apply(&keys, spec, &BulkOptions::default().concurrency(2)).await;
+        let sizes: Vec<usize> = sent
+            .lock()
+            .map(|s| s.iter().map(Vec::len).collect())
+            .unwrap_or_default();
+        assert_eq!(sizes.iter().sum::<usize>(), 250);
+        assert!(sizes.iter().all(|n| *n <= 60), "{sizes:?}");
+        assert_eq!(report.len(), keys.len());
+        let order: Vec<&str> = report.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(order, keys.iter().map(String::as_str).collect::<Vec<_>>());
+        let outcome = |key: &str| &report[keys.iter().position(|k| k == key).unwrap_or(0)].outcome;
+        assert!(outcome("u0").is_applied() && outcome("U1").is_applied());
+        assert_eq!(outcome("u7").reason().as_deref(), Some("not a member"));
+        assert!(matches!(outcome("u8"), ItemOutcome::Unreported));
+        assert!(matches!(outcome("u200"), ItemOutcome::Failed(_)));
+        assert!(matches!(outcome("u179"), ItemOutcome::Applied(())));
+        assert!(matches!(outcome("bad!"), ItemOutcome::Failed(_)));
     }
 }

@@ -218,6 +218,42 @@ pub mod lenient {
         deserializer.deserialize_any(BoolOrString)
     }
 
+    /// A result flag the service sends as the string `"success"` (admin calls) or as a bool:
+    /// `true`, `"success"` and `"true"` are success, anything else a failure.
+    pub fn success_or_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        struct SuccessOrBool;
+
+        impl Visitor<'_> for SuccessOrBool {
+            type Value = bool;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a bool or a string such as \"success\"")
+            }
+
+            fn visit_bool<E: Error>(self, value: bool) -> Result<bool, E> {
+                Ok(value)
+            }
+
+            fn visit_str<E: Error>(self, value: &str) -> Result<bool, E> {
+                let value = value.trim();
+                Ok(value.eq_ignore_ascii_case("success") || value.eq_ignore_ascii_case("true"))
+            }
+        }
+
+        deserializer.deserialize_any(SuccessOrBool)
+    }
+
+    /// Writes a success flag as the service does: `"success"` for true, `false` otherwise.
+    pub fn serialize_success<S: serde::Serializer>(
+        value: &bool,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            true => serializer.serialize_str("success"),
+            false => serializer.serialize_bool(false),
+        }
+    }
+
     /// An optional bool sent as `true`, `"true"` or `null`.
     pub fn option_bool_or_string<'de, D: Deserializer<'de>>(
         deserializer: D,
@@ -293,5 +329,100 @@ pub mod one_key {
         }
 
         deserializer.deserialize_map(OneKeyVisitor)
+    }
+}
+
+/// One item's answer in a batch response: the service's `result` flag and `reason` beside the
+/// item's own fields, e.g. `{"result": false, "reason": "user: u1 doesn't exist", "user": "u1"}`.
+/// `result` arrives as a bool or as the string `"success"`; both are decoded here, once for
+/// every operation that answers per item.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ItemResult<T> {
+    /// Whether the service applied the request to this item.
+    #[serde(rename = "result", deserialize_with = "item_flag::deserialize")]
+    pub ok: bool,
+    /// Why not, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The item's own fields (e.g. the user it is about).
+    #[serde(flatten)]
+    pub item: T,
+}
+
+impl<T> ItemResult<T> {
+    /// The item when it was applied, or the reason it was not.
+    pub fn into_result(self) -> Result<T, ItemFailure<T>> {
+        if self.ok {
+            Ok(self.item)
+        } else {
+            Err(ItemFailure {
+                reason: self.reason,
+                item: self.item,
+            })
+        }
+    }
+}
+
+/// An item the service did not apply a batch request to, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFailure<T> {
+    pub reason: Option<String>,
+    pub item: T,
+}
+
+/// `result`: `true`/`false`, or a string where `"success"` (and `"true"`) mean applied.
+mod item_flag {
+    use serde::de::{Deserializer, Error, Visitor};
+    use std::fmt;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(Flag)
+    }
+
+    struct Flag;
+
+    impl Visitor<'_> for Flag {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a bool or a string such as \"success\"")
+        }
+
+        fn visit_bool<E: Error>(self, value: bool) -> Result<bool, E> {
+            Ok(value)
+        }
+
+        fn visit_str<E: Error>(self, value: &str) -> Result<bool, E> {
+            Ok(matches!(value, "success" | "true"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod item_result_tests {
+    use super::ItemResult;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct User {
+        user: String,
+    }
+
+    fn decode(json: &str) -> ItemResult<User> {
+        match serde_json::from_str(json) {
+            Ok(result) => result,
+            Err(err) => panic!("{json}: {err}"),
+        }
+    }
+
+    #[test]
+    fn decodes_bool_and_string_results_with_reasons() {
+        let ok = decode(r#"{"result":true,"action":"remove_member","user":"u1"}"#);
+        assert!(ok.ok && ok.reason.is_none() && ok.item.user == "u1");
+        let success = decode(r#"{"result":"success","user":"u2"}"#);
+        assert!(success.ok);
+        let failed = decode(r#"{"result":false,"reason":"not a member","user":"u3"}"#);
+        let failure = failed.into_result().expect_err("result false is a failure");
+        assert_eq!(failure.reason.as_deref(), Some("not a member"));
+        assert_eq!(failure.item.user, "u3");
     }
 }

@@ -1,11 +1,12 @@
 //! End to end through spec, generator, client and a test server: the `item_results` fixture's
 //! operation has a fixed path parameter beside a list one. The batched method chunks the list
-//! by its `max_items`, sends it joined by an escaped comma, and reports each name's result,
+//! by its `max_items`, sends it joined by an escaped comma, and reports each name's result
+//! (a name that breaks the spec's rules is reported, not sent),
 //! whether the service answers an array or (for one name) an object, with `result` as a bool
 //! or the string "success".
 
 use agora_chat_codegen_fixtures::Client;
-use agora_chat_codegen_fixtures::bulk::{BulkOptions, Lookup};
+use agora_chat_codegen_fixtures::bulk::{BulkOptions, ItemOutcome};
 use axum::extract::{OriginalUri, Path, State};
 use axum::routing::delete;
 use axum::{Json, Router};
@@ -65,31 +66,47 @@ async fn a_list_path_parameter_beside_a_fixed_one_is_chunked_and_answered_per_it
         .expect("a valid client");
     // 61 names: one chunk of 60 (an array) and one of 1 (an object).
     let names: Vec<String> = (0..61).map(|i| format!("u{i}")).collect();
+    let mut with_bad = names.clone();
+    with_bad.insert(2, "bad name".to_owned());
     let results = client
-        .remove_members_batched("r1", &names, &BulkOptions::default().concurrency(1))
-        .await
-        .expect("the batch runs");
+        .remove_members_batched("r1", &with_bad, &BulkOptions::default().concurrency(1))
+        .await;
 
-    assert_eq!(results.len(), 61);
-    let outcome = |i: usize| match &results[i] {
-        Lookup::Found(result) => Some((result.ok, result.reason.clone(), result.item.user.clone())),
-        Lookup::NotFound(_) => None,
-    };
-    assert_eq!(outcome(0), Some((true, None, "u0".to_owned())));
+    assert_eq!(results.len(), 62, "one report per name given");
+    let keys: Vec<&str> = results.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(
-        outcome(1),
-        Some((true, None, "u1".to_owned())),
+        keys,
+        with_bad.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let outcome = |name: &str| {
+        let report = results.iter().find(|r| r.key == name);
+        report.map(|r| match &r.outcome {
+            ItemOutcome::Applied(item) => format!("applied {}", item.user),
+            ItemOutcome::Refused(failure) => format!("refused {:?}", failure.reason),
+            ItemOutcome::Unreported => "unreported".to_owned(),
+            ItemOutcome::Failed(err) => format!("failed {err}"),
+        })
+    };
+    assert_eq!(outcome("u0").as_deref(), Some("applied u0"));
+    assert_eq!(
+        outcome("u1").as_deref(),
+        Some("applied u1"),
         "\"success\" is applied"
     );
     assert_eq!(
-        outcome(3),
-        Some((false, Some("not a member".to_owned()), "u3".to_owned()))
+        outcome("u3").as_deref(),
+        Some("refused Some(\"not a member\")")
     );
-    assert_eq!(outcome(5), None, "a name the service left out is not found");
+    assert_eq!(outcome("u5").as_deref(), Some("unreported"));
     assert_eq!(
-        outcome(60),
-        Some((true, None, "u60".to_owned())),
+        outcome("u60").as_deref(),
+        Some("applied u60"),
         "a lone object"
+    );
+    let bad = outcome("bad name").unwrap_or_default();
+    assert!(
+        bad.starts_with("failed") && bad.contains("usernames[2]"),
+        "{bad}"
     );
 
     let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();

@@ -111,10 +111,10 @@ fn emit_derived_methods(op: &Operation) -> TokenStream {
         (Some(query), Some(item), Some(_)) => emit_paged_methods(op, query, item),
         _ => TokenStream::new(),
     };
-    let batched = match (&op.batch, &item) {
-        (Some(batch), Some(item)) => emit_batched_method(op, batch, item),
-        _ => TokenStream::new(),
-    };
+    let batched = op
+        .batch
+        .as_ref()
+        .map(|batch| emit_batched_method(op, batch));
     let bulk = op
         .bulk
         .as_ref()

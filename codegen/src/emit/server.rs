@@ -20,9 +20,11 @@ use quote::quote;
 
 /// The generated server files, by path relative to the emulator's generated module.
 pub fn emit_server(ir: &Ir) -> Vec<(String, TokenStream)> {
+    // An operation served by another has no route, handler or trait method of its own.
     let ops: Vec<ServerOp> = ir
         .operations
         .iter()
+        .filter(|op| op.served_by.is_none())
         .map(|op| ServerOp::new(ir, op))
         .collect();
     vec![
@@ -48,6 +50,10 @@ struct ServerOp {
     response: TokenStream,
     list_response: bool,
     cursor_paged: bool,
+    /// The list path parameter whose single item is answered with a lone object.
+    one_item_as_object: Option<Ident>,
+    /// The body key that picks this operation among those on the same method and path.
+    dispatch_key: Option<String>,
     /// The spec's rules for the path parameters, as the client checks them.
     path_checks: TokenStream,
 }
@@ -90,9 +96,13 @@ impl ServerOp {
             path_params,
             query: (!op.query_params.is_empty()).then(|| ident(&query_struct_name(op))),
             body: op.body.as_ref().map(|body| ident(&body.name)),
-            response: rust_type(&op.response),
+            response: server_response(op),
             list_response: matches!(op.response, Ty::List(_)),
             cursor_paged: matches!(op.pagination, Some(Pagination::Cursor { .. })),
+            one_item_as_object: op
+                .one_item_as_object
+                .map(|index| ident(&op.path_params[index].name)),
+            dispatch_key: op.dispatch_on_body_key.clone(),
             path_checks: quote!(#(#path_checks)*),
         }
     }
@@ -114,6 +124,18 @@ impl ServerOp {
         } else {
             response.clone()
         }
+    }
+}
+
+/// The type the server answers: the spec's response, each listed item wrapped in the
+/// runtime's `ItemResult` (the service's `result` and `reason`) when it answers per item.
+fn server_response(op: &Operation) -> TokenStream {
+    match op.response.list_item() {
+        Some(item) if op.item_results => {
+            let item = rust_type(item);
+            quote!(Vec<agora_chat::response::ItemResult<#item>>)
+        }
+        _ => rust_type(&op.response),
     }
 }
 
@@ -156,6 +178,7 @@ fn emit_mod(ir: &Ir) -> TokenStream {
 fn emit_api(ops: &[ServerOp]) -> TokenStream {
     let methods = ops.iter().map(emit_trait_method);
     let handlers = ops.iter().map(emit_handler);
+    let dispatchers = emit_dispatchers(ops);
     let router = emit_router(ops);
     quote! {
         //! One trait method per operation, one typed handler per operation, and the router.
@@ -175,6 +198,8 @@ fn emit_api(ops: &[ServerOp]) -> TokenStream {
         #router
 
         #(#handlers)*
+
+        #dispatchers
     }
 }
 
@@ -232,14 +257,95 @@ fn emit_router(ops: &[ServerOp]) -> TokenStream {
 }
 
 fn emit_route(route: &str, ops: &[&ServerOp]) -> TokenStream {
-    let mut methods = ops.iter().map(|op| {
+    let mut methods = same_method_groups(ops).into_iter().map(|group| {
+        let op = default_of(&group);
         let verb = ident(&method_name(op.method).to_ascii_lowercase());
-        let (name, meta) = (op.name(), op.meta());
-        quote!(server::operation(axum::routing::#verb(#name::<A>), &#meta, &layer))
+        let meta = op.meta();
+        let handler = match group.len() {
+            1 => op.name(),
+            _ => dispatcher_name(op),
+        };
+        quote!(server::operation(axum::routing::#verb(#handler::<A>), &#meta, &layer))
     });
     let first = methods.next();
     let rest = methods.map(|method| quote!(.merge(#method)));
     quote!(.route(#route, #first #(#rest)*))
+}
+
+/// The operations of one route, grouped by method, in spec order.
+fn same_method_groups<'a>(ops: &[&'a ServerOp]) -> Vec<Vec<&'a ServerOp>> {
+    let mut groups: Vec<Vec<&ServerOp>> = Vec::new();
+    for op in ops {
+        match groups.iter_mut().find(|g| g[0].method == op.method) {
+            Some(group) => group.push(op),
+            None => groups.push(vec![op]),
+        }
+    }
+    groups
+}
+
+/// The operation a shared method and path runs when no dispatch key is in the body (the
+/// resolver checks that exactly one has none).
+fn default_of<'a>(group: &[&'a ServerOp]) -> &'a ServerOp {
+    group
+        .iter()
+        .find(|op| op.dispatch_key.is_none())
+        .unwrap_or(&group[0])
+}
+
+fn dispatcher_name(op: &ServerOp) -> Ident {
+    ident(&format!("dispatch_{}", op.id))
+}
+
+/// Handlers for methods and paths shared by several operations: each picks its operation by
+/// the keys of the JSON body. Requests are counted, limited and faulted under the default
+/// operation, as routing tags them before the body is read.
+fn emit_dispatchers(ops: &[ServerOp]) -> TokenStream {
+    let mut by_route: Vec<(&str, Vec<&ServerOp>)> = Vec::new();
+    for op in ops {
+        let Ok(route) = &op.route else { continue };
+        match by_route.iter_mut().find(|(r, _)| r == route) {
+            Some((_, same)) => same.push(op),
+            None => by_route.push((route, vec![op])),
+        }
+    }
+    let groups = by_route
+        .iter()
+        .flat_map(|(_, ops)| same_method_groups(ops))
+        .filter(|group| group.len() > 1);
+    let dispatchers = groups.map(|group| emit_dispatcher(&group));
+    quote!(#(#dispatchers)*)
+}
+
+fn emit_dispatcher(group: &[&ServerOp]) -> TokenStream {
+    let default = default_of(group);
+    let (name, fallback) = (dispatcher_name(default), default.name());
+    let picks = group.iter().filter_map(|op| {
+        let key = op.dispatch_key.as_ref()?;
+        let handler = op.name();
+        Some(quote! {
+            let (request, has_key) = match server::body_has_key(request, #key).await {
+                Ok(checked) => checked,
+                Err(response) => return response,
+            };
+            if has_key {
+                return #handler::<A>(State(api), request).await;
+            }
+        })
+    });
+    let doc = format!(
+        " `{} {}`: the operation whose dispatch key the JSON body has, else [`Api::{}`].",
+        method_name(default.method),
+        default.template,
+        default.id
+    );
+    quote! {
+        #[doc = #doc]
+        async fn #name<A: Api>(State(api): State<A>, request: server::Request) -> server::Response {
+            #(#picks)*
+            #fallback::<A>(State(api), request).await
+        }
+    }
 }
 
 fn emit_handler(op: &ServerOp) -> TokenStream {
@@ -268,31 +374,41 @@ fn emit_handler(op: &ServerOp) -> TokenStream {
     };
     let checks = emit_checks(op);
     let call = emit_call(op);
-    let respond = if op.list_response {
-        quote!(server::respond_list)
-    } else {
-        quote!(server::respond)
+    let (lone_init, lone_set, lone_arg) = match &op.one_item_as_object {
+        Some(list) => (
+            quote!(let mut lone = false;),
+            quote!(lone = #list.len() == 1;),
+            quote!(, lone),
+        ),
+        None => (TokenStream::new(), TokenStream::new(), TokenStream::new()),
+    };
+    let respond = match (&op.one_item_as_object, op.list_response) {
+        (Some(_), _) => quote!(server::respond_one_or_list),
+        (None, true) => quote!(server::respond_list),
+        (None, false) => quote!(server::respond),
     };
     quote! {
         #[doc = #doc]
         async fn #name<A: Api>(State(api): State<A>, request: server::Request) -> server::Response {
             let (parts, #payload) = request.into_parts();
+            #lone_init
             let answer = async {
                 #(#path)*
+                #lone_set
                 #query
                 #body
                 #checks
                 #call
             }
             .await;
-            #respond(&parts, answer, api.wire_data(&#meta))
+            #respond(&parts, answer, api.wire_data(&#meta) #lone_arg)
         }
     }
 }
 
 /// Names the generated handler binds itself; a path parameter cannot take them.
-const HANDLER_LOCALS: [&str; 8] = [
-    "api", "request", "parts", "payload", "answer", "query", "body", "checker",
+const HANDLER_LOCALS: [&str; 9] = [
+    "api", "request", "parts", "payload", "answer", "query", "body", "checker", "lone",
 ];
 
 fn emit_path_param(p: &PathParam) -> TokenStream {

@@ -130,13 +130,21 @@ fn emit_field(field: &Field, tolerant: bool) -> TokenStream {
     });
     let optional = (!field.required)
         .then(|| quote!(#[serde(default, skip_serializing_if = "Option::is_none")]));
-    let lenient = field.lenient.map(|Lenient::BoolOrString| {
-        let path = if field.required {
-            "crate::response::lenient::bool_or_string"
-        } else {
-            "crate::response::lenient::option_bool_or_string"
-        };
-        quote!(#[serde(deserialize_with = #path)])
+    let lenient = field.lenient.map(|lenient| match lenient {
+        Lenient::BoolOrString => {
+            let path = if field.required {
+                "crate::response::lenient::bool_or_string"
+            } else {
+                "crate::response::lenient::option_bool_or_string"
+            };
+            quote!(#[serde(deserialize_with = #path)])
+        }
+        Lenient::SuccessString => quote! {
+            #[serde(
+                deserialize_with = "crate::response::lenient::success_or_bool",
+                serialize_with = "crate::response::lenient::serialize_success"
+            )]
+        },
     });
     let tolerant = (tolerant && !field.required && field.lenient.is_none())
         .then(|| quote!(#[serde(deserialize_with = "crate::response::tolerant")]));

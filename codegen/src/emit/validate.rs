@@ -152,6 +152,13 @@ fn text_checks(field: &TokenStream, ty: &Ty, rules: &Rules) -> TokenStream {
     out
 }
 
+/// The checks of one item of a list, bound as `value: &T` beside its `index`; empty when the
+/// items have no rules.
+pub(crate) fn item_checks(wire: &str, item: &Ty, rules: &Rules) -> TokenStream {
+    let field = quote!(crate::validate::Field::item(#wire, index));
+    text_checks(&field, item, rules)
+}
+
 fn list_checks(wire: &str, item: &Ty, rules: &Rules) -> TokenStream {
     let mut out = TokenStream::new();
     if rules.min_items.is_some() || rules.max_items.is_some() {

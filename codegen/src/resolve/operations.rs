@@ -4,11 +4,20 @@
 use super::Resolver;
 use super::syntax::{PathPart, is_field_name, path_parts};
 use crate::ir::{
-    Batch, Bulk, ErrorDoc, Field, Method, Operation, Pagination, ResponseCheck, Segment, Ty,
-    TypeRef,
+    Batch, BatchAnswer, BatchSource, Bulk, ErrorDoc, Field, Method, Operation, Pagination,
+    ResponseCheck, Rules, Segment, Ty, TypeRef,
 };
 use crate::spec::{self, FieldSpec, OperationSpec, PaginationStyle, ParamLocation};
 use std::collections::BTreeMap;
+
+/// The list a batch's keys go in, resolved.
+struct BatchKeys {
+    source: BatchSource,
+    wire: String,
+    item: Ty,
+    item_rules: Option<Rules>,
+    chunk: u32,
+}
 
 /// What an operation's parts resolved to, before they become an [`Operation`].
 struct Parts {
@@ -39,7 +48,55 @@ impl<'a> Resolver<'a> {
                 resolved.push(self.resolve_operation(file, id, op));
             }
         }
+        self.check_shared_routes();
         resolved.into_iter().collect()
+    }
+
+    /// Operations on the same method and path (parameter names aside) need a
+    /// `dispatch_on_body_key` each, but one (the server's default for that method and path),
+    /// unless another serves them (`served_by`, which must name such an operation).
+    fn check_shared_routes(&mut self) {
+        let mut undispatched: Vec<((spec::HttpMethod, String), &str)> = Vec::new();
+        let mut clashes = Vec::new();
+        let mut served = Vec::new();
+        for (file, loaded) in self.files.iter().enumerate() {
+            for (id, op) in loaded.spec.operations.iter() {
+                if let Some(server) = &op.served_by {
+                    served.push((
+                        file,
+                        id.clone(),
+                        server.clone(),
+                        (op.method, route_shape(&op.path)),
+                    ));
+                    continue;
+                }
+                if op.dispatch_on_body_key.is_some() {
+                    continue;
+                }
+                let route = (op.method, route_shape(&op.path));
+                match undispatched.iter().find(|(r, _)| *r == route) {
+                    Some((_, first)) => clashes.push((file, id.clone(), first.to_string())),
+                    None => undispatched.push((route, id)),
+                }
+            }
+        }
+        for (file, id, first) in clashes {
+            let message = format!(
+                "`{id}` has the method and path of `{first}`: give one of them `dispatch_on_body_key` (or `served_by`)"
+            );
+            self.report(file, &["operations", &id], message);
+        }
+        for (file, id, server, route) in served {
+            if !undispatched
+                .iter()
+                .any(|(r, other)| *r == route && *other == server)
+            {
+                let message = format!(
+                    "`served_by: {server}` must name an operation with the same method and path"
+                );
+                self.report(file, &["operations", &id, "served_by"], message);
+            }
+        }
     }
 
     fn resolve_operation(
@@ -78,6 +135,8 @@ impl<'a> Resolver<'a> {
         let check = self.resolve_check(file, id, op);
         let observes_done = self.resolve_observes_done(file, id, op);
         self.check_item_results(file, id, op, &parts.response);
+        let one_item_as_object = self.resolve_one_item_as_object(file, id, op, &parts);
+        self.check_dispatch_key(file, id, op);
         Some(Operation {
             module: file,
             id: id.to_owned(),
@@ -95,6 +154,9 @@ impl<'a> Resolver<'a> {
             bulk: bulk?,
             check: check?,
             item_results: op.item_results,
+            one_item_as_object: one_item_as_object?,
+            dispatch_on_body_key: op.dispatch_on_body_key.clone(),
+            served_by: op.served_by.clone(),
             rate_limit_per_sec: op.rate_limit_per_sec,
             retry_safe: op.retry_safe,
             retry_observes_done: observes_done?,
@@ -375,8 +437,9 @@ impl<'a> Resolver<'a> {
         }))
     }
 
-    /// `batch`: a list path parameter with `max_items`, a key field of the item type, and an
-    /// error code for "none found".
+    /// `batch`: a list parameter with `max_items` (of the path, or the body's one field) and
+    /// how the answer names each key: a lookup (`key`, `none_found`), a write answered per
+    /// item (`item_results` and `key`), or a write listing the keys it applied (`applied`).
     fn resolve_batch(
         &mut self,
         file: usize,
@@ -388,43 +451,141 @@ impl<'a> Resolver<'a> {
             return Some(None);
         };
         let at = ["operations", id, "batch"];
-        let param = parts
-            .path_params
-            .iter()
-            .position(|p| p.name == batch.param)
-            .filter(|&index| {
-                let p = &parts.path_params[index];
-                p.ty.list_item().is_some() && p.rules.max_items.is_some()
-            });
-        let (Some(param), Some(chunk)) = (
-            param,
-            param.and_then(|index| parts.path_params[index].rules.max_items),
-        ) else {
+        let Some(keys) = self.batch_keys(op, batch, parts) else {
             let message = format!(
-                "`batch.param: {}` must be a list path parameter with `max_items`",
+                "`batch.param: {}` must be a list path parameter with `max_items`, or a required list field of the body with `max_items`",
                 batch.param
             );
             self.report(file, &at, message);
             return None;
         };
-        let key_item = parts.path_params[param].ty.list_item();
-        if !self.is_item_key(&parts.response, &batch.key, key_item) {
+        let answer = self.batch_answer(file, id, op, batch, parts, &keys)?;
+        Some(Some(Batch {
+            source: keys.source,
+            wire: keys.wire,
+            item: keys.item,
+            item_rules: keys.item_rules,
+            chunk: keys.chunk,
+            answer,
+        }))
+    }
+
+    /// The list that carries a batch's keys: a path parameter, else the body's only field.
+    fn batch_keys(
+        &self,
+        op: &OperationSpec,
+        batch: &spec::BatchSpec,
+        parts: &Parts,
+    ) -> Option<BatchKeys> {
+        if let Some(index) = parts.path_params.iter().position(|p| p.name == batch.param) {
+            let p = &parts.path_params[index];
+            return Some(BatchKeys {
+                source: BatchSource::Path(index),
+                wire: p.wire.clone(),
+                item: p.ty.list_item()?.clone(),
+                item_rules: p.rules.items.as_deref().cloned(),
+                chunk: p.rules.max_items?,
+            });
+        }
+        let body = op.body.as_deref()?;
+        let fields = self.struct_fields(body)?;
+        let field = fields.get(&batch.param).filter(|f| f.required)?;
+        let item = self.peek_type(&field.ty)?.list_item()?.clone();
+        let rules = super::types::rules(field);
+        Some(BatchKeys {
+            source: BatchSource::Body {
+                body: parts.body.clone()?,
+                field: batch.param.clone(),
+                alone: fields.0.len() == 1,
+            },
+            wire: field.wire.clone().unwrap_or_else(|| batch.param.clone()),
+            item,
+            item_rules: rules.items.as_deref().cloned(),
+            chunk: rules.max_items?,
+        })
+    }
+
+    /// How a batch's answer is matched to its keys; every combination that does not fit is
+    /// reported.
+    fn batch_answer(
+        &mut self,
+        file: usize,
+        id: &str,
+        op: &OperationSpec,
+        batch: &spec::BatchSpec,
+        parts: &Parts,
+        keys: &BatchKeys,
+    ) -> Option<BatchAnswer> {
+        let at = ["operations", id, "batch"];
+        if let Some(applied) = &batch.applied {
+            if batch.key.is_some() || batch.none_found.is_some() || op.item_results {
+                self.report(
+                    file,
+                    &at,
+                    "`batch.applied` goes without `key`, `none_found` and `item_results`",
+                );
+                return None;
+            }
+            if !self.lists_keys(&op.response, applied, &keys.item) {
+                let message = format!(
+                    "`batch.applied: {applied}` must be a required field of the response struct listing the keys' type"
+                );
+                self.report(file, &at, message);
+                return None;
+            }
+            return Some(BatchAnswer::AppliedList {
+                field: applied.clone(),
+            });
+        }
+        let Some(key) = &batch.key else {
+            self.report(
+                file,
+                &at,
+                "`batch` needs `key` (the field naming each answered item) or `applied`",
+            );
+            return None;
+        };
+        if !self.is_item_key(&parts.response, key, Some(&keys.item)) {
             let message = format!(
-                "`batch.key: {}` must be a required field of the response items, of the list's item type",
-                batch.key
+                "`batch.key: {key}` must be a required field of the response items, of the list's item type"
             );
             self.report(file, &at, message);
+        }
+        if op.item_results {
+            if batch.none_found.is_some() {
+                self.report(
+                    file,
+                    &at,
+                    "`batch.none_found` applies to lookups, not to `item_results` writes",
+                );
+                return None;
+            }
+            return Some(BatchAnswer::ItemResults { key: key.clone() });
+        }
+        if !matches!(keys.source, BatchSource::Path(_)) {
+            self.report(
+                file,
+                &at,
+                "a lookup `batch` takes its keys from a path parameter",
+            );
+            return None;
         }
         let none_found = match &batch.none_found {
             Some(code) => Some(self.error_code_ref(file, &at, "none_found", code)?),
             None => None,
         };
-        Some(Some(Batch {
-            param,
-            key: batch.key.clone(),
-            chunk,
+        Some(BatchAnswer::Lookup {
+            key: key.clone(),
             none_found,
-        }))
+        })
+    }
+
+    /// Whether the response is a struct with a required field `field` listing `item`s.
+    fn lists_keys(&self, response: &str, field: &str, item: &Ty) -> bool {
+        let field = self.struct_fields(response).and_then(|f| f.get(field));
+        field.is_some_and(|f| {
+            f.required && self.peek_type(&f.ty).as_ref().and_then(Ty::list_item) == Some(item)
+        })
     }
 
     /// Whether `key` is a required field, of type `item`, of the struct the response lists.
@@ -517,6 +678,51 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// `one_item_as_object`: a list response and exactly one list path parameter.
+    fn resolve_one_item_as_object(
+        &mut self,
+        file: usize,
+        id: &str,
+        op: &OperationSpec,
+        parts: &Parts,
+    ) -> Option<Option<usize>> {
+        if !op.one_item_as_object {
+            return Some(None);
+        }
+        let lists: Vec<usize> = (0..parts.path_params.len())
+            .filter(|&i| parts.path_params[i].join.is_some())
+            .collect();
+        match (lists.as_slice(), parts.response.list_item()) {
+            ([index], Some(_)) => Some(Some(*index)),
+            _ => {
+                self.report(
+                    file,
+                    &["operations", id, "one_item_as_object"],
+                    "`one_item_as_object` needs a list response and exactly one list path parameter",
+                );
+                None
+            }
+        }
+    }
+
+    /// `dispatch_on_body_key`: a body that has that key.
+    fn check_dispatch_key(&mut self, file: usize, id: &str, op: &OperationSpec) {
+        let Some(key) = &op.dispatch_on_body_key else {
+            return;
+        };
+        let fields = op.body.as_deref().and_then(|b| self.struct_fields(b));
+        let has_key = fields.is_some_and(|f| {
+            f.iter()
+                .any(|(name, field)| field.wire.as_deref().unwrap_or(name) == key && field.required)
+        });
+        if !has_key {
+            let message = format!(
+                "`dispatch_on_body_key: {key}` must be a required field (as on the wire) of the body"
+            );
+            self.report(file, &["operations", id, "dispatch_on_body_key"], message);
+        }
+    }
+
     /// `check: applied_flags`: the response is a struct with a success flag, or an
     /// applied-flags struct whose every flag reports on a field of the body.
     fn resolve_check(
@@ -557,6 +763,19 @@ impl<'a> Resolver<'a> {
         }
         Some(Some(ResponseCheck::AppliedFlags))
     }
+}
+
+/// A path with every parameter written `{}`: the shape the server routes by.
+fn route_shape(path: &str) -> String {
+    path.split('/')
+        .map(
+            |segment| match segment.starts_with('{') && segment.ends_with('}') {
+                true => "{}",
+                false => segment,
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A page-size parameter's (largest, default) sizes; `None` when it has no `max` (or a

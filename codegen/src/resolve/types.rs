@@ -409,9 +409,10 @@ impl<'a> Resolver<'a> {
             required: field.required || field.location == Some(spec::ParamLocation::Path),
             doc: field.doc.clone(),
             default: field.default,
-            lenient: field
-                .lenient
-                .map(|spec::Lenient::BoolOrString| Lenient::BoolOrString),
+            lenient: field.lenient.map(|lenient| match lenient {
+                spec::Lenient::BoolOrString => Lenient::BoolOrString,
+                spec::Lenient::SuccessString => Lenient::SuccessString,
+            }),
             reports_on: None,
             join: field.join.clone(),
             rules: rules(field),
@@ -495,11 +496,20 @@ impl<'a> Resolver<'a> {
         if field.lenient == Some(spec::Lenient::BoolOrString) && *ty != Ty::Bool {
             self.report(file, at, "`lenient: bool_or_string` applies to bools only");
         }
+        if field.lenient == Some(spec::Lenient::SuccessString)
+            && (*ty != Ty::Bool || !field.required)
+        {
+            self.report(
+                file,
+                at,
+                "`lenient: success_string` applies to required bools only",
+            );
+        }
     }
 }
 
 /// The validation rules of a field (`max_items_from` is resolved by the struct).
-fn rules(field: &FieldSpec) -> Rules {
+pub(super) fn rules(field: &FieldSpec) -> Rules {
     Rules {
         min_chars: field.min_chars,
         max_chars: field.max_chars,

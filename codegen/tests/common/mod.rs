@@ -8,7 +8,7 @@ use agora_chat_codegen::{
 use std::path::{Path, PathBuf};
 
 /// The generated files of the real spec, by path, as `generate` names them.
-pub const GENERATED_FILES: [&str; 15] = [
+pub const GENERATED_FILES: [&str; 20] = [
     "mod.rs",
     "types.rs",
     "operations.rs",
@@ -19,6 +19,11 @@ pub const GENERATED_FILES: [&str; 15] = [
     "chatrooms/validate.rs",
     "chatrooms/operations.rs",
     "chatrooms/client.rs",
+    "members/mod.rs",
+    "members/types.rs",
+    "members/validate.rs",
+    "members/operations.rs",
+    "members/client.rs",
     "moderation/mod.rs",
     "moderation/types.rs",
     "moderation/validate.rs",

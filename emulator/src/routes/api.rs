@@ -3,21 +3,25 @@
 
 use agora_chat::operation::OperationMeta;
 use agora_chat::operations::{
-    LIST_JOINED_CHATROOMS, ListChatroomsQuery, ListJoinedChatroomsQuery, UPDATE_CHATROOM,
+    LIST_JOINED_CHATROOMS, ListChatroomMembersQuery, ListChatroomSuperAdminsQuery,
+    ListChatroomsQuery, ListJoinedChatroomsQuery, TRANSFER_CHATROOM_OWNER, UPDATE_CHATROOM,
 };
+use agora_chat::response::ItemResult;
 use serde_json::Value;
 
-use super::{chatrooms, moderation, users};
+use super::{chatrooms, members, moderation, users};
 use crate::AppState;
 use crate::generated::api::Api;
 use crate::server::{Answer, Rewrite, WireQuirks};
 use crate::service_error::ServiceError;
 use crate::store::Force;
 use crate::wire::{
-    AllowlistResult, Announcement, AnnouncementSet, AttributeKeys, AttributesResult, BlockResult,
-    ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteAttributes,
-    DeleteResult, JoinedChatroom, MuteAll, MuteMembers, MuteResult, MutedMember, SetAttributes,
-    UpdateChatroom, UpdateResult,
+    AddChatroomAdmin, AddChatroomMembers, AddChatroomSuperAdmin, AddedMembers, AdminAdded,
+    AdminRemoved, Affiliation, AllowlistResult, Announcement, AnnouncementSet, AttributeKeys,
+    AttributesResult, BlockResult, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom,
+    CreatedChatroom, DeleteAttributes, DeleteResult, JoinedChatroom, MemberResult, MuteAll,
+    MuteMembers, MuteResult, MutedMember, OwnerTransferred, RemovedMember, SetAttributes,
+    SuperAdminAdded, SuperAdminRemoved, TransferChatroomOwner, UpdateChatroom, UpdateResult,
 };
 use std::collections::BTreeMap;
 
@@ -58,6 +62,90 @@ impl Api for AppState {
 
     async fn delete_chatroom(&self, chatroom_id: ChatroomId) -> Result<DeleteResult, ServiceError> {
         chatrooms::delete(self, &chatroom_id)
+    }
+
+    async fn list_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        query: ListChatroomMembersQuery,
+    ) -> Result<Vec<Affiliation>, ServiceError> {
+        members::list(self, &chatroom_id, &query)
+    }
+
+    async fn add_chatroom_member(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<MemberResult, ServiceError> {
+        members::add_one(self, &chatroom_id, &username)
+    }
+
+    async fn add_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        body: AddChatroomMembers,
+    ) -> Result<AddedMembers, ServiceError> {
+        members::add_many(self, &chatroom_id, &body)
+    }
+
+    async fn remove_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<RemovedMember>>, ServiceError> {
+        members::remove(self, &chatroom_id, &usernames)
+    }
+
+    async fn list_chatroom_admins(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<String>, ServiceError> {
+        members::admins(self, &chatroom_id)
+    }
+
+    async fn add_chatroom_admin(
+        &self,
+        chatroom_id: ChatroomId,
+        body: AddChatroomAdmin,
+    ) -> Result<AdminAdded, ServiceError> {
+        members::add_admin(self, &chatroom_id, &body)
+    }
+
+    async fn remove_chatroom_admin(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<AdminRemoved, ServiceError> {
+        members::remove_admin(self, &chatroom_id, &username)
+    }
+
+    async fn list_chatroom_super_admins(
+        &self,
+        query: ListChatroomSuperAdminsQuery,
+    ) -> Result<Vec<String>, ServiceError> {
+        members::super_admins(self, &query)
+    }
+
+    async fn add_chatroom_super_admin(
+        &self,
+        body: AddChatroomSuperAdmin,
+    ) -> Result<SuperAdminAdded, ServiceError> {
+        members::add_super_admin(self, &body)
+    }
+
+    async fn remove_chatroom_super_admin(
+        &self,
+        username: String,
+    ) -> Result<SuperAdminRemoved, ServiceError> {
+        members::remove_super_admin(self, &username)
+    }
+
+    async fn transfer_chatroom_owner(
+        &self,
+        chatroom_id: ChatroomId,
+        body: TransferChatroomOwner,
+    ) -> Result<OwnerTransferred, ServiceError> {
+        members::transfer(self, &chatroom_id, &body)
     }
 
     async fn list_chatroom_mutes(
@@ -182,9 +270,10 @@ impl Api for AppState {
 }
 
 impl WireQuirks for AppState {
-    // An update refuses fields it cannot change; a create ignores unknown fields.
+    // An update refuses fields it cannot change, and a transfer anything beside `newowner`;
+    // a create ignores unknown fields.
     fn refuses_unknown_fields(&self, operation: &'static OperationMeta) -> bool {
-        operation.id == UPDATE_CHATROOM.id
+        operation.id == UPDATE_CHATROOM.id || operation.id == TRANSFER_CHATROOM_OWNER.id
     }
 
     // The joined route sends `disabled` as a string ("false"), unlike the list route; the

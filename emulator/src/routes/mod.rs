@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod chatrooms;
+mod members;
 mod moderation;
 mod token;
 mod users;

@@ -15,6 +15,8 @@ pub(super) struct Room {
     pub(super) description: String,
     pub(super) owner: String,
     pub(super) members: Vec<String>,
+    /// Members with the admin role, in the order they got it.
+    pub(super) admins: Vec<String>,
     pub(super) maxusers: u32,
     pub(super) custom: String,
     pub(super) created: i64,
@@ -40,6 +42,7 @@ impl Store {
             description: req.description.clone(),
             owner,
             members,
+            admins: Vec::new(),
             maxusers: req.maxusers.unwrap_or(CreateChatroom::MAXUSERS_DEFAULT),
             custom: req.custom.clone().unwrap_or_default(),
             created: now,
@@ -89,17 +92,10 @@ impl Store {
     /// Removes a room and every user's membership of it.
     pub fn delete(&self, id: u64) -> Result<(), ServiceError> {
         let mut inner = self.lock();
-        let room = inner
-            .rooms
-            .remove(&id)
-            .ok_or_else(ServiceError::service_resource_not_found)?;
-        inner.moderation.remove(&id);
-        for user in room.affiliations() {
-            if let Some(ids) = inner.joined.get_mut(user) {
-                ids.remove(&id);
-            }
+        match inner.drop_room(id) {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::service_resource_not_found()),
         }
-        Ok(())
     }
 
     /// How many rooms exist.
@@ -141,6 +137,11 @@ pub(super) fn members_of(owner: &str, members: &[String]) -> Vec<String> {
 impl Room {
     fn affiliations(&self) -> impl Iterator<Item = &String> {
         std::iter::once(&self.owner).chain(&self.members)
+    }
+
+    /// Whether `user` is the owner or a member.
+    pub(super) fn has(&self, user: &str) -> bool {
+        self.owner == user || self.members.iter().any(|m| m == user)
     }
 
     pub(super) fn count(&self) -> u32 {

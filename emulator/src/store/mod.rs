@@ -3,6 +3,7 @@
 //! duplicate a write.
 
 mod chatrooms;
+mod members;
 mod moderation;
 mod snapshot;
 mod users;
@@ -32,10 +33,12 @@ struct Inner {
     // Keyed by id, so id order is creation order and paging by id is stable.
     rooms: BTreeMap<u64, Room>,
     users: HashSet<String>,
-    // Rooms per user; joining only happens at creation, so id order is join order.
+    // Rooms per user, by id (so "most recently joined" is approximated by room id).
     joined: HashMap<String, BTreeSet<u64>>,
     // Mutes, blocks, allow list, announcement and attributes per room; created on first use.
     moderation: HashMap<u64, moderation::Moderation>,
+    // App-wide chatroom super admins, in the order they were added.
+    super_admins: Vec<String>,
 }
 
 impl Inner {
@@ -46,6 +49,7 @@ impl Inner {
             users: HashSet::new(),
             joined: HashMap::new(),
             moderation: HashMap::new(),
+            super_admins: Vec::new(),
         }
     }
 }

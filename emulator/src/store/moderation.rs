@@ -63,10 +63,8 @@ impl Inner {
         Ok(self.moderation.entry(room).or_default())
     }
 
-    fn is_member(&self, room: u64, user: &str) -> bool {
-        self.rooms
-            .get(&room)
-            .is_some_and(|r| r.owner == user || r.members.iter().any(|m| m == user))
+    fn is_member_of(&self, room: u64, user: &str) -> bool {
+        self.rooms.get(&room).is_some_and(|r| r.has(user))
     }
 
     fn is_owner(&self, room: u64, user: &str) -> bool {
@@ -97,17 +95,6 @@ impl Inner {
         }
     }
 
-    /// Takes `user` out of `room`'s members and out of the user's joined list.
-    fn remove_member(&mut self, room: u64, user: &str) {
-        if let Some(r) = self.rooms.get_mut(&room) {
-            r.members.retain(|m| m != user);
-        }
-        if let Some(ids) = self.joined.get_mut(user) {
-            ids.remove(&room);
-        }
-        self.member_left(room, user);
-    }
-
     /// 403 unless `user` is a member other than the owner.
     fn require_non_owner_member(&self, room: u64, user: &str) -> Result<(), ServiceError> {
         if self.is_owner(room, user) {
@@ -115,7 +102,7 @@ impl Inner {
                 "forbidden operation on group owner!",
             ));
         }
-        if !self.is_member(room, user) {
+        if !self.is_member_of(room, user) {
             let text = format!("users [{user}] are not members of this group!");
             return Err(ServiceError::forbidden_op(text));
         }
@@ -191,7 +178,7 @@ impl Store {
         inner.moderation_mut(room)?;
         let user = user.to_ascii_lowercase();
         inner.require_non_owner_member(room, &user)?;
-        inner.remove_member(room, &user);
+        inner.leave(room, &user);
         inner.moderation_mut(room)?.blocks.insert(user);
         Ok(())
     }
@@ -235,7 +222,7 @@ impl Store {
         let mut inner = self.lock();
         inner.moderation_mut(room)?;
         let user = user.to_ascii_lowercase();
-        if !inner.is_member(room, &user) {
+        if !inner.is_member_of(room, &user) {
             let text = format!("users [{user}] are not members of this group!");
             return Err(ServiceError::forbidden_op(text));
         }
@@ -308,7 +295,7 @@ impl Store {
         let mut inner = self.lock();
         inner.moderation_mut(room)?;
         let user = user.to_ascii_lowercase();
-        if !inner.is_member(room, &user) {
+        if !inner.is_member_of(room, &user) {
             return Err(ServiceError::metadata("user is not in chatroom"));
         }
         let auto_delete = !matches!(req.auto_delete, Some(AutoDelete::NoDelete));
@@ -352,7 +339,7 @@ impl Store {
         let mut inner = self.lock();
         inner.moderation_mut(room)?;
         let user = user.to_ascii_lowercase();
-        if force == Force::No && !inner.is_member(room, &user) {
+        if force == Force::No && !inner.is_member_of(room, &user) {
             return Err(ServiceError::metadata("user is not in chatroom"));
         }
         let m = inner.moderation_mut(room)?;

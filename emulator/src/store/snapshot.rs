@@ -39,6 +39,9 @@ pub struct StateSnapshot {
     #[serde(default)]
     pub next_id: Option<u64>,
     pub chatrooms: Vec<ChatroomState>,
+    /// The app's chatroom super admins.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub super_admins: Vec<String>,
 }
 
 /// One chatroom in a [`StateSnapshot`].
@@ -53,6 +56,9 @@ pub struct ChatroomState {
     /// Without the owner.
     #[serde(default)]
     pub members: Vec<String>,
+    /// Members with the admin role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admins: Vec<String>,
     #[serde(default = "default_maxusers")]
     pub maxusers: u32,
     #[serde(default)]
@@ -94,6 +100,7 @@ impl Store {
             version: STATE_VERSION,
             next_id: Some(inner.next_id),
             chatrooms: rooms.collect(),
+            super_admins: inner.super_admins.clone(),
         }
     }
 
@@ -135,7 +142,24 @@ impl Store {
             inner.insert(room);
         }
         inner.next_id = next_id;
+        inner.super_admins = self.super_admins_of(snapshot)?;
         Ok(inner)
+    }
+
+    fn super_admins_of(&self, snapshot: &StateSnapshot) -> Result<Vec<String>, StateError> {
+        let mut admins: Vec<String> = Vec::new();
+        for (i, user) in snapshot.super_admins.iter().enumerate() {
+            let user = user.to_ascii_lowercase();
+            if !is_username(&user) {
+                return Err(StateError(format!(
+                    "super_admins[{i}]: invalid username '{user}'"
+                )));
+            }
+            if !admins.contains(&user) {
+                admins.push(user);
+            }
+        }
+        Ok(admins)
     }
 
     fn room(&self, state: &ChatroomState) -> Result<(u64, Room), String> {
@@ -150,11 +174,21 @@ impl Store {
             }
             self.require_user(user).map_err(|e| e.description)?;
         }
+        let mut admins: Vec<String> = Vec::new();
+        for admin in state.admins.iter().map(|a| a.to_ascii_lowercase()) {
+            if !members.contains(&admin) {
+                return Err(format!("admin '{admin}' must be a member (not the owner)"));
+            }
+            if !admins.contains(&admin) {
+                admins.push(admin);
+            }
+        }
         let room = Room {
             name: state.name.clone(),
             description: state.description.clone(),
             owner,
             members,
+            admins,
             maxusers: state.maxusers,
             custom: state.custom.clone(),
             created: state.created,
@@ -187,6 +221,7 @@ impl Room {
             description: self.description.clone(),
             owner: self.owner.clone(),
             members: self.members.clone(),
+            admins: self.admins.clone(),
             maxusers: self.maxusers,
             custom: self.custom.clone(),
             created: self.created,

@@ -16,9 +16,10 @@ pub use agora_chat::types::{
     TransferChatroomOwner, UpdateChatroom, UpdateResult,
 };
 pub use agora_chat::types::{
-    AllowlistResult, Announcement, AnnouncementSet, AttributeKeys, AttributesResult, AutoDelete,
-    BlockResult, DeleteAttributes, MuteAll, MuteDuration, MuteExpiry, MuteMembers, MuteResult,
-    MutedMember, SetAttributes,
+    AllowlistResult, AllowlistedUser, Announcement, AnnouncementSet, AttributeKeys,
+    AttributesResult, AutoDelete, BlockResult, BlockedUser, DeleteAttributes, MuteAll,
+    MuteDuration, MuteExpiry, MuteMembers, MuteResult, MutedMember, SetAttributes, UnmuteResult,
+    Usernames,
 };
 
 /// Answer of `POST /{org}/{app}/token` (Easemob-style client credentials).

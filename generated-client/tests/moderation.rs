@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use agora_chat::types::{
     Affiliation, Announcement, AttributeKeys, AutoDelete, ChatroomId, CreateChatroom,
-    DeleteAttributes, ErrorCode, MuteDuration, MuteExpiry, MuteMembers, SetAttributes,
+    DeleteAttributes, ErrorCode, MuteDuration, MuteExpiry, MuteMembers, SetAttributes, Usernames,
 };
 use agora_chat::{Client, Error};
 use agora_chat_emulator::Emulator;
@@ -91,15 +91,18 @@ async fn a_timed_mute_ends_on_the_emulators_clock_and_forever_stays() {
     let muted = client.mute_chatroom_members(&id, &ten_minutes).await;
     let muted = muted.expect("mute").data;
     assert_eq!(muted.len(), 1);
-    assert!(muted[0].result);
-    assert_eq!(muted[0].user, "bob");
+    assert!(muted[0].ok);
+    assert_eq!(muted[0].item.user, "bob");
     assert_eq!(
-        muted[0].expire,
+        muted[0].item.expire,
         MuteExpiry::At(before + Duration::from_secs(600))
     );
     let forever = MuteMembers::new(names(&["carol"]), MuteDuration::Forever);
     let muted = client.mute_chatroom_members(&id, &forever).await;
-    assert_eq!(muted.expect("mute").data[0].expire, MuteExpiry::Forever);
+    assert_eq!(
+        muted.expect("mute").data[0].item.expire,
+        MuteExpiry::Forever
+    );
 
     let listed = client.list_chatroom_mutes(&id).await.expect("list").data;
     let users: Vec<&str> = listed.iter().map(|m| m.user.as_str()).collect();
@@ -376,4 +379,153 @@ async fn attribute_limits_are_checked_before_sending() {
         .await
         .err();
     assert!(matches!(err, Some(Error::Validation { .. })), "{err:?}");
+}
+
+#[tokio::test]
+async fn unmute_ends_mutes_of_one_or_many() {
+    let (_emu, client) = setup().await;
+    let id = room(&client, "owner", &["bob", "carol", "dave"]).await;
+    let all = MuteMembers::new(names(&["bob", "carol", "dave"]), MuteDuration::Forever);
+    client.mute_chatroom_members(&id, &all).await.expect("mute");
+    let one = client.unmute_chatroom_members(&id, &names(&["bob"])).await;
+    let one = one.expect("unmute one").data;
+    assert!(
+        one.len() == 1 && one[0].ok && one[0].item.user == "bob",
+        "{one:?}"
+    );
+    let two = client
+        .unmute_chatroom_members(&id, &names(&["carol", "nobody"]))
+        .await
+        .expect("unmute two")
+        .data;
+    assert!(
+        two.iter().all(|r| r.ok),
+        "not muted still counts as unmuted: {two:?}"
+    );
+    let listed = client.list_chatroom_mutes(&id).await.expect("list").data;
+    let users: Vec<&str> = listed.iter().map(|m| m.user.as_str()).collect();
+    assert_eq!(users, ["dave"]);
+}
+
+#[tokio::test]
+async fn batched_mutes_chunk_at_60_and_report_every_user_in_order() {
+    let (emu, client) = setup().await;
+    let users: Vec<String> = (0..130).map(|i| format!("user{i:03}")).collect();
+    let members: Vec<&str> = users.iter().map(String::as_str).collect();
+    let id = room(&client, "owner", &members[..120]).await;
+    let body = MuteMembers::new(Vec::<String>::new(), Duration::from_secs(600));
+    let options = agora_chat::bulk::BulkOptions::default();
+    let reports = client
+        .mute_chatroom_members_batched(&id, &users, &body, &options)
+        .await;
+    assert_eq!(reports.len(), 130);
+    assert!(reports.iter().zip(&users).all(|(r, u)| r.key == *u));
+    // The chunk holding the non-members (120..130) is refused as a whole (403).
+    let applied = reports.iter().filter(|r| r.outcome.is_applied()).count();
+    assert_eq!(applied, 120, "two chunks of 60 applied, the third refused");
+    let sent = emu
+        .journal()
+        .into_iter()
+        .filter(|e| e.operation.as_deref() == Some("mute_chatroom_members"))
+        .count();
+    assert_eq!(sent, 3, "130 names in chunks of at most 60");
+    let listed = client.list_chatroom_mutes(&id).await.expect("list").data;
+    assert_eq!(listed.len(), 120);
+}
+
+#[tokio::test]
+async fn blocks_of_many_report_per_user_and_unblock_one_or_many() {
+    let (_emu, client) = setup().await;
+    let id = room(&client, "owner", &["bob", "carol", "dave"]).await;
+    let body = Usernames::new(names(&["bob", "stranger", "carol"]));
+    let added = client.add_chatroom_blocks(&id, &body).await;
+    let added = added.expect("block many").data;
+    let outcome: Vec<(&str, bool)> = added.iter().map(|r| (r.item.user.as_str(), r.ok)).collect();
+    assert_eq!(
+        outcome,
+        [("bob", true), ("stranger", false), ("carol", true)]
+    );
+    let reason = added[1].reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("doesn't exist"), "{reason}");
+    assert_eq!(members_of(&client, &id).await.len(), 2, "owner and dave");
+    assert!(joined(&client, "carol").await.is_empty());
+    let list = client.list_chatroom_blocks(&id).await.expect("blocks").data;
+    assert_eq!(list, ["bob", "carol"]);
+
+    // A blocked user cannot be added back while blocked.
+    let err = client.add_chatroom_member(&id, "bob").await.err();
+    assert_eq!(err.as_ref().and_then(code), Some(ErrorCode::ForbiddenOp));
+
+    let removed = client
+        .remove_chatroom_blocks(&id, &names(&["bob", "dave"]))
+        .await
+        .expect("unblock many")
+        .data;
+    let outcome: Vec<(&str, bool)> = removed
+        .iter()
+        .map(|r| (r.item.user.as_str(), r.ok))
+        .collect();
+    assert_eq!(outcome, [("bob", true), ("dave", false)]);
+    let one = client.remove_chatroom_blocks(&id, &names(&["carol"])).await;
+    assert!(one.expect("one name, answered as an object").data[0].ok);
+    let list = client.list_chatroom_blocks(&id).await.expect("blocks");
+    assert!(list.data.is_empty());
+    let again = client.add_chatroom_member(&id, "bob").await;
+    again.expect("bob may join again once unblocked");
+    assert_eq!(joined(&client, "bob").await, [id.clone()]);
+}
+
+#[tokio::test]
+async fn the_allow_list_adds_and_removes_many() {
+    let (_emu, client) = setup().await;
+    let id = room(&client, "owner", &["bob", "carol"]).await;
+    let body = Usernames::new(names(&["bob", "carol", "stranger"]));
+    let added = client.add_chatroom_allowlist_users(&id, &body).await;
+    let ok: Vec<bool> = added.expect("add").data.iter().map(|r| r.ok).collect();
+    assert_eq!(ok, [true, true, false]);
+    let list = client
+        .list_chatroom_allowlist(&id)
+        .await
+        .expect("list")
+        .data;
+    assert_eq!(list, ["bob", "carol"]);
+    let one = client
+        .remove_chatroom_allowlist_users(&id, &names(&["bob"]))
+        .await;
+    assert!(one.expect("one name, answered as an object").data[0].ok);
+    let two = client
+        .remove_chatroom_allowlist_users(&id, &names(&["carol", "bob"]))
+        .await
+        .expect("remove two")
+        .data;
+    let ok: Vec<bool> = two.iter().map(|r| r.ok).collect();
+    assert_eq!(ok, [true, false], "bob was no longer on it");
+    let list = client.list_chatroom_allowlist(&id).await.expect("list");
+    assert!(list.data.is_empty());
+}
+
+#[tokio::test]
+async fn a_removed_member_loses_auto_delete_attributes_but_keeps_a_mute() {
+    let (_emu, client) = setup().await;
+    let id = room(&client, "owner", &["bob"]).await;
+    let set = SetAttributes::new(pairs(&[("k", "v")]));
+    client
+        .set_chatroom_attributes(&id, "bob", &set)
+        .await
+        .expect("set");
+    let mute = MuteMembers::new(names(&["bob"]), MuteDuration::Forever);
+    client
+        .mute_chatroom_members(&id, &mute)
+        .await
+        .expect("mute");
+    client
+        .remove_chatroom_member(&id, "bob")
+        .await
+        .expect("remove");
+    let all = client
+        .get_chatroom_attributes(&id, &AttributeKeys::default())
+        .await;
+    assert!(all.expect("get").data.is_empty());
+    let mutes = client.list_chatroom_mutes(&id).await.expect("list").data;
+    assert_eq!(mutes.len(), 1, "a mute survives leaving");
 }

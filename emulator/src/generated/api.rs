@@ -178,7 +178,22 @@ pub trait Api: server::WireQuirks + Clone + Send + Sync + 'static {
         &self,
         chatroom_id: ChatroomId,
         body: MuteMembers,
-    ) -> impl std::future::Future<Output = Result<Vec<MuteResult>, ServiceError>> + Send;
+    ) -> impl std::future::Future<
+        Output = Result<Vec<agora_chat::response::ItemResult<MuteResult>>, ServiceError>,
+    > + Send;
+    /// End the mutes of users in a chatroom (a user who is not muted counts as unmuted).
+    ///
+    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}`
+    fn unmute_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> impl std::future::Future<
+        Output = Result<
+            Vec<agora_chat::response::ItemResult<UnmuteResult>>,
+            ServiceError,
+        >,
+    > + Send;
     /// Mute the whole chatroom; afterwards only allow-listed members can send. The mute list is not changed.
     ///
     /// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/ban`
@@ -208,14 +223,29 @@ pub trait Api: server::WireQuirks + Clone + Send + Sync + 'static {
         chatroom_id: ChatroomId,
         username: String,
     ) -> impl std::future::Future<Output = Result<BlockResult, ServiceError>> + Send;
-    /// Unblock a user. Unblocking does not add the user back to the chatroom.
+    /// Block several members (at most 60 per request): each leaves the chatroom and cannot
+    /// join again until unblocked. The service answers per user: a user it did not block
+    /// has `ok: false` and its reason.
     ///
-    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}`
-    fn remove_chatroom_block(
+    /// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users`
+    fn add_chatroom_blocks(
         &self,
         chatroom_id: ChatroomId,
-        username: String,
-    ) -> impl std::future::Future<Output = Result<BlockResult, ServiceError>> + Send;
+        body: Usernames,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<agora_chat::response::ItemResult<BlockedUser>>, ServiceError>,
+    > + Send;
+    /// Unblock several users (at most 60 per request); they are not added back. A user who
+    /// was not blocked has `ok: false` and a reason (?).
+    ///
+    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{usernames}`
+    fn remove_chatroom_blocks(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<agora_chat::response::ItemResult<BlockedUser>>, ServiceError>,
+    > + Send;
     /// List the allow list of a chatroom (members who may send while the whole room is muted).
     ///
     /// `GET /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users`
@@ -231,6 +261,33 @@ pub trait Api: server::WireQuirks + Clone + Send + Sync + 'static {
         chatroom_id: ChatroomId,
         username: String,
     ) -> impl std::future::Future<Output = Result<AllowlistResult, ServiceError>> + Send;
+    /// Add several members to the allow list (at most 60 per request). The service answers
+    /// per user: a user it did not add has `ok: false` and its reason.
+    ///
+    /// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users`
+    fn add_chatroom_allowlist_users(
+        &self,
+        chatroom_id: ChatroomId,
+        body: Usernames,
+    ) -> impl std::future::Future<
+        Output = Result<
+            Vec<agora_chat::response::ItemResult<AllowlistedUser>>,
+            ServiceError,
+        >,
+    > + Send;
+    /// Take users off the allow list (at most 60 per request); a user who was not on it has `ok: false`.
+    ///
+    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{usernames}`
+    fn remove_chatroom_allowlist_users(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> impl std::future::Future<
+        Output = Result<
+            Vec<agora_chat::response::ItemResult<AllowlistedUser>>,
+            ServiceError,
+        >,
+    > + Send;
     /// Read the announcement of a chatroom (empty when there is none).
     ///
     /// `GET /{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement`
@@ -448,6 +505,14 @@ pub fn routes<A: Api>(
                 ),
         )
         .route(
+            "/{s1}/{s2}/chatrooms/{s4}/mute/{s6}",
+            server::operation(
+                axum::routing::delete(unmute_chatroom_members::<A>),
+                &UNMUTE_CHATROOM_MEMBERS,
+                &layer,
+            ),
+        )
+        .route(
             "/{s1}/{s2}/chatrooms/{s4}/ban",
             server::operation(
                     axum::routing::post(mute_chatroom_all::<A>),
@@ -465,10 +530,17 @@ pub fn routes<A: Api>(
         .route(
             "/{s1}/{s2}/chatrooms/{s4}/blocks/users",
             server::operation(
-                axum::routing::get(list_chatroom_blocks::<A>),
-                &LIST_CHATROOM_BLOCKS,
-                &layer,
-            ),
+                    axum::routing::get(list_chatroom_blocks::<A>),
+                    &LIST_CHATROOM_BLOCKS,
+                    &layer,
+                )
+                .merge(
+                    server::operation(
+                        axum::routing::post(add_chatroom_blocks::<A>),
+                        &ADD_CHATROOM_BLOCKS,
+                        &layer,
+                    ),
+                ),
         )
         .route(
             "/{s1}/{s2}/chatrooms/{s4}/blocks/users/{s7}",
@@ -479,8 +551,8 @@ pub fn routes<A: Api>(
                 )
                 .merge(
                     server::operation(
-                        axum::routing::delete(remove_chatroom_block::<A>),
-                        &REMOVE_CHATROOM_BLOCK,
+                        axum::routing::delete(remove_chatroom_blocks::<A>),
+                        &REMOVE_CHATROOM_BLOCKS,
                         &layer,
                     ),
                 ),
@@ -488,18 +560,32 @@ pub fn routes<A: Api>(
         .route(
             "/{s1}/{s2}/chatrooms/{s4}/white/users",
             server::operation(
-                axum::routing::get(list_chatroom_allowlist::<A>),
-                &LIST_CHATROOM_ALLOWLIST,
-                &layer,
-            ),
+                    axum::routing::get(list_chatroom_allowlist::<A>),
+                    &LIST_CHATROOM_ALLOWLIST,
+                    &layer,
+                )
+                .merge(
+                    server::operation(
+                        axum::routing::post(add_chatroom_allowlist_users::<A>),
+                        &ADD_CHATROOM_ALLOWLIST_USERS,
+                        &layer,
+                    ),
+                ),
         )
         .route(
             "/{s1}/{s2}/chatrooms/{s4}/white/users/{s7}",
             server::operation(
-                axum::routing::post(add_chatroom_allowlist_user::<A>),
-                &ADD_CHATROOM_ALLOWLIST_USER,
-                &layer,
-            ),
+                    axum::routing::post(add_chatroom_allowlist_user::<A>),
+                    &ADD_CHATROOM_ALLOWLIST_USER,
+                    &layer,
+                )
+                .merge(
+                    server::operation(
+                        axum::routing::delete(remove_chatroom_allowlist_users::<A>),
+                        &REMOVE_CHATROOM_ALLOWLIST_USERS,
+                        &layer,
+                    ),
+                ),
         )
         .route(
             "/{s1}/{s2}/chatrooms/{s4}/announcement",
@@ -1003,6 +1089,44 @@ async fn mute_chatroom_members<A: Api>(
         .await;
     server::respond_list(&parts, answer, api.wire_data(&MUTE_CHATROOM_MEMBERS))
 }
+/// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}`: extracts and checks the request, then calls [`Api::unmute_chatroom_members`].
+async fn unmute_chatroom_members<A: Api>(
+    State(api): State<A>,
+    request: server::Request,
+) -> server::Response {
+    let (parts, _) = request.into_parts();
+    let answer = async {
+        let chatroom_id: ChatroomId = server::path_param(&parts, 4usize, "chatroom_id")?;
+        let usernames: Vec<String> = server::path_list(
+            &parts,
+            6usize,
+            "usernames",
+            ",",
+        )?;
+        let mut checker = crate::validate::Checker::default();
+        {
+            let value = &chatroom_id;
+            checker.chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+        }
+        {
+            let value = &usernames;
+            checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+            for (index, value) in value.iter().enumerate() {
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+            }
+        }
+        server::finish(checker)?;
+        api.unmute_chatroom_members(chatroom_id, usernames)
+            .await
+            .map(server::Answer::new)
+    }
+        .await;
+    server::respond_list(&parts, answer, api.wire_data(&UNMUTE_CHATROOM_MEMBERS))
+}
 /// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/ban`: extracts and checks the request, then calls [`Api::mute_chatroom_all`].
 async fn mute_chatroom_all<A: Api>(
     State(api): State<A>,
@@ -1084,29 +1208,74 @@ async fn add_chatroom_block<A: Api>(
         .await;
     server::respond(&parts, answer, api.wire_data(&ADD_CHATROOM_BLOCK))
 }
-/// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}`: extracts and checks the request, then calls [`Api::remove_chatroom_block`].
-async fn remove_chatroom_block<A: Api>(
+/// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users`: extracts and checks the request, then calls [`Api::add_chatroom_blocks`].
+async fn add_chatroom_blocks<A: Api>(
+    State(api): State<A>,
+    request: server::Request,
+) -> server::Response {
+    let (parts, payload) = request.into_parts();
+    let answer = async {
+        let chatroom_id: ChatroomId = server::path_param(&parts, 4usize, "chatroom_id")?;
+        let body: Usernames = server::json_body(
+                &parts,
+                payload,
+                api.refuses_unknown_fields(&ADD_CHATROOM_BLOCKS),
+            )
+            .await?;
+        let mut checker = crate::validate::Checker::default();
+        {
+            let value = &chatroom_id;
+            checker.chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+        }
+        crate::validate::Validate::check(&body, &mut checker);
+        server::finish(checker)?;
+        api.add_chatroom_blocks(chatroom_id, body).await.map(server::Answer::new)
+    }
+        .await;
+    server::respond_list(&parts, answer, api.wire_data(&ADD_CHATROOM_BLOCKS))
+}
+/// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{usernames}`: extracts and checks the request, then calls [`Api::remove_chatroom_blocks`].
+async fn remove_chatroom_blocks<A: Api>(
     State(api): State<A>,
     request: server::Request,
 ) -> server::Response {
     let (parts, _) = request.into_parts();
+    let mut lone = false;
     let answer = async {
         let chatroom_id: ChatroomId = server::path_param(&parts, 4usize, "chatroom_id")?;
-        let username: String = server::path_param(&parts, 7usize, "username")?;
+        let usernames: Vec<String> = server::path_list(
+            &parts,
+            7usize,
+            "usernames",
+            ",",
+        )?;
+        lone = usernames.len() == 1;
         let mut checker = crate::validate::Checker::default();
         {
             let value = &chatroom_id;
             checker.chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
         }
         {
-            let value = &username;
-            checker.username("username", AsRef::<str>::as_ref(value));
+            let value = &usernames;
+            checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+            for (index, value) in value.iter().enumerate() {
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+            }
         }
         server::finish(checker)?;
-        api.remove_chatroom_block(chatroom_id, username).await.map(server::Answer::new)
+        api.remove_chatroom_blocks(chatroom_id, usernames).await.map(server::Answer::new)
     }
         .await;
-    server::respond(&parts, answer, api.wire_data(&REMOVE_CHATROOM_BLOCK))
+    server::respond_one_or_list(
+        &parts,
+        answer,
+        api.wire_data(&REMOVE_CHATROOM_BLOCKS),
+        lone,
+    )
 }
 /// `GET /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users`: extracts and checks the request, then calls [`Api::list_chatroom_allowlist`].
 async fn list_chatroom_allowlist<A: Api>(
@@ -1152,6 +1321,79 @@ async fn add_chatroom_allowlist_user<A: Api>(
     }
         .await;
     server::respond(&parts, answer, api.wire_data(&ADD_CHATROOM_ALLOWLIST_USER))
+}
+/// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users`: extracts and checks the request, then calls [`Api::add_chatroom_allowlist_users`].
+async fn add_chatroom_allowlist_users<A: Api>(
+    State(api): State<A>,
+    request: server::Request,
+) -> server::Response {
+    let (parts, payload) = request.into_parts();
+    let answer = async {
+        let chatroom_id: ChatroomId = server::path_param(&parts, 4usize, "chatroom_id")?;
+        let body: Usernames = server::json_body(
+                &parts,
+                payload,
+                api.refuses_unknown_fields(&ADD_CHATROOM_ALLOWLIST_USERS),
+            )
+            .await?;
+        let mut checker = crate::validate::Checker::default();
+        {
+            let value = &chatroom_id;
+            checker.chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+        }
+        crate::validate::Validate::check(&body, &mut checker);
+        server::finish(checker)?;
+        api.add_chatroom_allowlist_users(chatroom_id, body)
+            .await
+            .map(server::Answer::new)
+    }
+        .await;
+    server::respond_list(&parts, answer, api.wire_data(&ADD_CHATROOM_ALLOWLIST_USERS))
+}
+/// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{usernames}`: extracts and checks the request, then calls [`Api::remove_chatroom_allowlist_users`].
+async fn remove_chatroom_allowlist_users<A: Api>(
+    State(api): State<A>,
+    request: server::Request,
+) -> server::Response {
+    let (parts, _) = request.into_parts();
+    let mut lone = false;
+    let answer = async {
+        let chatroom_id: ChatroomId = server::path_param(&parts, 4usize, "chatroom_id")?;
+        let usernames: Vec<String> = server::path_list(
+            &parts,
+            7usize,
+            "usernames",
+            ",",
+        )?;
+        lone = usernames.len() == 1;
+        let mut checker = crate::validate::Checker::default();
+        {
+            let value = &chatroom_id;
+            checker.chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+        }
+        {
+            let value = &usernames;
+            checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+            for (index, value) in value.iter().enumerate() {
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+            }
+        }
+        server::finish(checker)?;
+        api.remove_chatroom_allowlist_users(chatroom_id, usernames)
+            .await
+            .map(server::Answer::new)
+    }
+        .await;
+    server::respond_one_or_list(
+        &parts,
+        answer,
+        api.wire_data(&REMOVE_CHATROOM_ALLOWLIST_USERS),
+        lone,
+    )
 }
 /// `GET /{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement`: extracts and checks the request, then calls [`Api::get_chatroom_announcement`].
 async fn get_chatroom_announcement<A: Api>(

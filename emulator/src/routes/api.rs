@@ -17,11 +17,12 @@ use crate::service_error::ServiceError;
 use crate::store::Force;
 use crate::wire::{
     AddChatroomAdmin, AddChatroomMembers, AddChatroomSuperAdmin, AddedMembers, AdminAdded,
-    AdminRemoved, Affiliation, AllowlistResult, Announcement, AnnouncementSet, AttributeKeys,
-    AttributesResult, BlockResult, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom,
-    CreatedChatroom, DeleteAttributes, DeleteResult, JoinedChatroom, MemberResult, MuteAll,
-    MuteMembers, MuteResult, MutedMember, OwnerTransferred, RemovedMember, SetAttributes,
-    SuperAdminAdded, SuperAdminRemoved, TransferChatroomOwner, UpdateChatroom, UpdateResult,
+    AdminRemoved, Affiliation, AllowlistResult, AllowlistedUser, Announcement, AnnouncementSet,
+    AttributeKeys, AttributesResult, BlockResult, BlockedUser, ChatroomDetail, ChatroomId,
+    ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteAttributes, DeleteResult,
+    JoinedChatroom, MemberResult, MuteAll, MuteMembers, MuteResult, MutedMember, OwnerTransferred,
+    RemovedMember, SetAttributes, SuperAdminAdded, SuperAdminRemoved, TransferChatroomOwner,
+    UnmuteResult, UpdateChatroom, UpdateResult, Usernames,
 };
 use std::collections::BTreeMap;
 
@@ -159,8 +160,16 @@ impl Api for AppState {
         &self,
         chatroom_id: ChatroomId,
         body: MuteMembers,
-    ) -> Result<Vec<MuteResult>, ServiceError> {
+    ) -> Result<Vec<ItemResult<MuteResult>>, ServiceError> {
         moderation::mute(self, &chatroom_id, &body)
+    }
+
+    async fn unmute_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<UnmuteResult>>, ServiceError> {
+        moderation::unmute(self, &chatroom_id, &usernames)
     }
 
     async fn mute_chatroom_all(&self, chatroom_id: ChatroomId) -> Result<MuteAll, ServiceError> {
@@ -186,12 +195,20 @@ impl Api for AppState {
         moderation::block(self, &chatroom_id, &username)
     }
 
-    async fn remove_chatroom_block(
+    async fn add_chatroom_blocks(
         &self,
         chatroom_id: ChatroomId,
-        username: String,
-    ) -> Result<BlockResult, ServiceError> {
-        moderation::unblock(self, &chatroom_id, &username)
+        body: Usernames,
+    ) -> Result<Vec<ItemResult<BlockedUser>>, ServiceError> {
+        moderation::block_many(self, &chatroom_id, &body)
+    }
+
+    async fn remove_chatroom_blocks(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<BlockedUser>>, ServiceError> {
+        moderation::unblock(self, &chatroom_id, &usernames)
     }
 
     async fn list_chatroom_allowlist(
@@ -207,6 +224,22 @@ impl Api for AppState {
         username: String,
     ) -> Result<AllowlistResult, ServiceError> {
         moderation::allow(self, &chatroom_id, &username)
+    }
+
+    async fn add_chatroom_allowlist_users(
+        &self,
+        chatroom_id: ChatroomId,
+        body: Usernames,
+    ) -> Result<Vec<ItemResult<AllowlistedUser>>, ServiceError> {
+        moderation::allow_many(self, &chatroom_id, &body)
+    }
+
+    async fn remove_chatroom_allowlist_users(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<AllowlistedUser>>, ServiceError> {
+        moderation::disallow(self, &chatroom_id, &usernames)
     }
 
     async fn get_chatroom_announcement(

@@ -20,10 +20,12 @@ use super::chatrooms::room_id;
 use crate::AppState;
 use crate::service_error::ServiceError;
 use crate::store::{Force, MuteFor};
+use agora_chat::response::ItemResult;
+
 use crate::wire::{
-    AllowlistResult, Announcement, AnnouncementSet, AttributeKeys, AttributesResult, BlockResult,
-    ChatroomId, DeleteAttributes, MuteAll, MuteDuration, MuteMembers, MuteResult, MutedMember,
-    SetAttributes,
+    AllowlistResult, AllowlistedUser, Announcement, AnnouncementSet, AttributeKeys,
+    AttributesResult, BlockResult, BlockedUser, ChatroomId, DeleteAttributes, MuteAll,
+    MuteDuration, MuteMembers, MuteResult, MutedMember, SetAttributes, UnmuteResult, Usernames,
 };
 
 /// A room id as stored; one that cannot exist is not found.
@@ -50,11 +52,12 @@ pub(crate) fn list_mutes(
 }
 
 /// `POST /chatrooms/{id}/mute`; the body's rules (1 to 60 names, at least 1 ms) are checked.
+/// Always an array; a non-member fails the whole request.
 pub(crate) fn mute(
     state: &AppState,
     id: &ChatroomId,
     body: &MuteMembers,
-) -> Result<Vec<MuteResult>, ServiceError> {
+) -> Result<Vec<ItemResult<MuteResult>>, ServiceError> {
     let duration = match body.mute_duration {
         MuteDuration::For(_) => MuteFor::Millis(body.mute_duration.to_millis()),
         MuteDuration::Forever => MuteFor::Forever,
@@ -62,9 +65,23 @@ pub(crate) fn mute(
     let muted = state
         .store()
         .mute(room(id)?, &body.usernames, duration, clock_ms(state))?;
-    Ok(muted
+    let items = muted
         .into_iter()
-        .map(|(user, end)| MuteResult::new(true, user, end))
+        .map(|(user, end)| MuteResult::new(user, end));
+    Ok(items.map(applied).collect())
+}
+
+/// `DELETE /chatrooms/{id}/mute/{u1},{u2}`: always an array; not muted is still `true`.
+pub(crate) fn unmute(
+    state: &AppState,
+    id: &ChatroomId,
+    users: &[String],
+) -> Result<Vec<ItemResult<UnmuteResult>>, ServiceError> {
+    let unmuted = state.store().unmute(room(id)?, users)?;
+    Ok(unmuted
+        .into_iter()
+        .map(UnmuteResult::new)
+        .map(applied)
         .collect())
 }
 
@@ -89,24 +106,48 @@ pub(crate) fn block(
     user: &str,
 ) -> Result<BlockResult, ServiceError> {
     state.store().block(room(id)?, user)?;
-    Ok(block_result(true, "add_blocks", user, id))
+    Ok(BlockResult::new(true, user.to_ascii_lowercase())
+        .action("add_blocks")
+        .chatroomid(id.clone()))
 }
 
-/// `DELETE /chatrooms/{id}/blocks/users/{username}`; a user who was not blocked is
-/// `result: false` (?), as the service reports it per user.
+/// `POST /chatrooms/{id}/blocks/users` with `{"usernames": [..]}`: per user.
+pub(crate) fn block_many(
+    state: &AppState,
+    id: &ChatroomId,
+    body: &Usernames,
+) -> Result<Vec<ItemResult<BlockedUser>>, ServiceError> {
+    let outcomes = state.store().block_each(room(id)?, &body.usernames)?;
+    let item = |user| {
+        BlockedUser::new(user)
+            .action("add_blocks")
+            .chatroomid(id.clone())
+    };
+    Ok(outcomes
+        .into_iter()
+        .map(|(user, outcome)| item_result(item(user), outcome.err()))
+        .collect())
+}
+
+/// `DELETE /chatrooms/{id}/blocks/users/{u1},{u2}` (one name: the single call, answered
+/// as one object by the server runtime): a user who was not blocked is `result: false` (?).
 pub(crate) fn unblock(
     state: &AppState,
     id: &ChatroomId,
-    user: &str,
-) -> Result<BlockResult, ServiceError> {
-    let removed = state.store().unblock(room(id)?, user)?;
-    Ok(block_result(removed, "remove_blocks", user, id))
-}
-
-fn block_result(result: bool, action: &str, user: &str, id: &ChatroomId) -> BlockResult {
-    BlockResult::new(result, user.to_ascii_lowercase())
-        .action(action)
-        .chatroomid(id.clone())
+    users: &[String],
+) -> Result<Vec<ItemResult<BlockedUser>>, ServiceError> {
+    let outcomes = state.store().unblock(room(id)?, users)?;
+    let item = |user| {
+        BlockedUser::new(user)
+            .action("remove_blocks")
+            .chatroomid(id.clone())
+    };
+    let result = |(user, removed): (String, bool)| {
+        let reason =
+            (!removed).then(|| format!("user: {user} is not in the blacklist of chatroom: {id}"));
+        item_result(item(user), reason)
+    };
+    Ok(outcomes.into_iter().map(result).collect())
 }
 
 /// `GET /chatrooms/{id}/white/users`
@@ -127,6 +168,58 @@ pub(crate) fn allow(
     Ok(AllowlistResult::new(true, user.to_ascii_lowercase())
         .action("add_user_whitelist")
         .chatroomid(id.clone()))
+}
+
+/// `POST /chatrooms/{id}/white/users` with `{"usernames": [..]}`: per user.
+pub(crate) fn allow_many(
+    state: &AppState,
+    id: &ChatroomId,
+    body: &Usernames,
+) -> Result<Vec<ItemResult<AllowlistedUser>>, ServiceError> {
+    let outcomes = state.store().allow_each(room(id)?, &body.usernames)?;
+    let item = |user| {
+        AllowlistedUser::new(user)
+            .action("add_user_whitelist")
+            .chatroomid(id.clone())
+    };
+    Ok(outcomes
+        .into_iter()
+        .map(|(user, outcome)| item_result(item(user), outcome.err()))
+        .collect())
+}
+
+/// `DELETE /chatrooms/{id}/white/users/{u1},{u2}`: per user; one name is one object.
+pub(crate) fn disallow(
+    state: &AppState,
+    id: &ChatroomId,
+    users: &[String],
+) -> Result<Vec<ItemResult<AllowlistedUser>>, ServiceError> {
+    let outcomes = state.store().disallow(room(id)?, users)?;
+    let item = |user| {
+        AllowlistedUser::new(user)
+            .action("remove_user_whitelist")
+            .chatroomid(id.clone())
+    };
+    let result = |(user, removed): (String, bool)| {
+        let reason =
+            (!removed).then(|| format!("user: {user} is not in the whitelist of chatroom: {id}"));
+        item_result(item(user), reason)
+    };
+    Ok(outcomes.into_iter().map(result).collect())
+}
+
+/// An applied item.
+fn applied<T>(item: T) -> ItemResult<T> {
+    item_result(item, None)
+}
+
+/// An item applied unless there is a reason it was not.
+fn item_result<T>(item: T, reason: Option<String>) -> ItemResult<T> {
+    ItemResult {
+        ok: reason.is_none(),
+        reason,
+        item,
+    }
 }
 
 /// `GET /chatrooms/{id}/announcement`

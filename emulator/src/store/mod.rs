@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chatrooms::Room;
-pub use moderation::{Force, MAX_ATTRIBUTES_PER_ROOM, MuteFor};
+pub use moderation::{Force, MuteFor};
 pub use snapshot::{ChatroomState, STATE_VERSION, StateError, StateSnapshot};
 
 /// The first id handed out; ids then grow by one per create, like the

@@ -191,19 +191,28 @@ impl Store {
     ) -> Result<Vec<(String, Result<(), String>)>, ServiceError> {
         self.lock().moderation_mut(room)?;
         let outcome = |user: String| {
-            let result = self
-                .block(room, &user)
-                .map_err(|_| format!("user: {user} doesn't exist in chatroom: {room}"));
+            let result = self.block(room, &user).map_err(|e| {
+                if self.lock().is_owner(room, &user) {
+                    e.description
+                } else {
+                    format!("user: {user} doesn't exist in chatroom: {room}")
+                }
+            });
             (user, result)
         };
         Ok(lowercase(users).into_iter().map(outcome).collect())
     }
 
-    /// Unblocks a user; `false` when they were not blocked. They are not added back.
-    pub fn unblock(&self, room: u64, user: &str) -> Result<bool, ServiceError> {
+    /// Unblocks users: per user, whether they were blocked. They are not added back.
+    pub fn unblock(
+        &self,
+        room: u64,
+        users: &[String],
+    ) -> Result<Vec<(String, bool)>, ServiceError> {
         let mut inner = self.lock();
         let m = inner.moderation_mut(room)?;
-        Ok(m.blocks.remove(&user.to_ascii_lowercase()))
+        let users = lowercase(users).into_iter();
+        Ok(users.map(|u| (u.clone(), m.blocks.remove(&u))).collect())
     }
 
     /// The allow list, in name order.
@@ -469,8 +478,9 @@ mod tests {
             "no longer a member"
         );
         assert_eq!(code(store.block(ROOM, "owner")), Some("forbidden_op"));
-        assert_eq!(store.unblock(ROOM, "bob"), Ok(true));
-        assert_eq!(store.unblock(ROOM, "bob"), Ok(false));
+        let unblock = || store.unblock(ROOM, &names(&["bob"]));
+        assert_eq!(unblock(), Ok(vec![("bob".to_owned(), true)]));
+        assert_eq!(unblock(), Ok(vec![("bob".to_owned(), false)]));
         assert!(store.lock().refuse_blocked(ROOM, "bob").is_ok());
         assert!(
             store.joined("bob", 0, 10).is_empty(),
@@ -481,9 +491,19 @@ mod tests {
     #[test]
     fn block_each_reports_per_user() {
         let store = store();
-        let outcome = store.block_each(ROOM, &names(&["dave", "carol"]));
+        let outcome = store.block_each(ROOM, &names(&["dave", "carol", "owner"]));
         let outcome = outcome.unwrap_or_default();
-        assert!(outcome[0].1.is_err() && outcome[1].1.is_ok());
+        let reasons: Vec<Option<&str>> = outcome
+            .iter()
+            .map(|(_, r)| r.as_ref().err().map(String::as_str))
+            .collect();
+        let dave = format!("user: dave doesn't exist in chatroom: {ROOM}");
+        let want = [
+            Some(dave.as_str()),
+            None,
+            Some("forbidden operation on group owner!"),
+        ];
+        assert_eq!(reasons, want);
     }
 
     #[test]

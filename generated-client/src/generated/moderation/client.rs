@@ -66,7 +66,10 @@ impl crate::Client {
         &self,
         chatroom_id: &ChatroomId,
         body: &MuteMembers,
-    ) -> Result<crate::Response<Vec<MuteResult>>, crate::Error> {
+    ) -> Result<
+        crate::Response<Vec<crate::bulk::ItemResult<MuteResult>>>,
+        crate::Error,
+    > {
         let op = &MUTE_CHATROOM_MEMBERS;
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
@@ -85,9 +88,150 @@ impl crate::Client {
         let mut call = crate::request::Call::new(op, path.finish());
         call.json_body(body)?;
         let response = self
-            .execute::<crate::response::OneOrMany<MuteResult>>(call)
+            .execute::<
+                crate::response::OneOrMany<crate::bulk::ItemResult<MuteResult>>,
+            >(call)
             .await?;
         Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`mute_chatroom_members`](Self::mute_chatroom_members) for any number of `usernames`: each checked on its own (one that breaks a
+    /// rule is reported, not sent), duplicates sent once, the rest in requests of at most 60
+    /// with bounded concurrency. One [`ItemReport`](crate::bulk::ItemReport) per key given, in
+    /// the order given: applied, refused with the service's reason, or the error of its request
+    /// (a failed request never hides what the others did).
+    pub async fn mute_chatroom_members_batched(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+        body: &MuteMembers,
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<crate::bulk::ItemReport<String, MuteResult>> {
+        let spec = crate::bulk::WriteSpec {
+            chunk_size: 60,
+            check: |index: usize, value: &String| {
+                let mut checker = crate::validate::Checker::default();
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+                checker
+                    .finish()
+                    .map_err(|source| crate::Error::validation(
+                        &MUTE_CHATROOM_MEMBERS,
+                        source,
+                    ))
+            },
+            send: |chunk: Vec<String>| async move {
+                let mut body = body.clone();
+                body.usernames = chunk;
+                let response = self.mute_chatroom_members(chatroom_id, &body).await?;
+                Ok(
+                    crate::bulk::by_item_results(
+                        response.into_data(),
+                        |item: &MuteResult| &item.user,
+                    ),
+                )
+            },
+        };
+        crate::bulk::apply(usernames, spec, options).await
+    }
+    /// End the mutes of users in a chatroom (a user who is not muted counts as unmuted).
+    ///
+    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}` (source section: “解除聊天室禁言 (unmute_chatroom_members)”).
+    ///
+    /// # Parameters
+    /// - `chatroom_id`: The chatroom. Validated: not empty.
+    /// - `usernames`: The users, 1 to 60; sent joined by `,` (escaped as `%2C`). Validated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
+    ///
+    /// # Limits
+    /// Rate limit: 100 requests per second per app key. Safe to retry.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
+    /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
+    /// - `400 invalid_parameter`: More than 60 names ("removeMute member size more than max limit : 60").
+    /// - `404 service_resource_not_found`: The chatroom does not exist.
+    pub async fn unmute_chatroom_members(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+    ) -> Result<
+        crate::Response<Vec<crate::bulk::ItemResult<UnmuteResult>>>,
+        crate::Error,
+    > {
+        let op = &UNMUTE_CHATROOM_MEMBERS;
+        if self.validates_requests() {
+            let mut checker = crate::validate::Checker::default();
+            {
+                let value = chatroom_id;
+                checker
+                    .chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+            }
+            {
+                let value = usernames;
+                checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+                for (index, value) in value.iter().enumerate() {
+                    checker
+                        .username(
+                            crate::validate::Field::item("usernames", index),
+                            AsRef::<str>::as_ref(value),
+                        );
+                }
+            }
+            checker.finish().map_err(|source| crate::Error::validation(op, source))?;
+        }
+        let mut path = crate::request::PathBuilder::new(op);
+        path.literal("/chatrooms/");
+        path.segment("chatroom_id", AsRef::<str>::as_ref(chatroom_id))?;
+        path.literal("/mute/");
+        path.list("usernames", usernames.iter().map(AsRef::<str>::as_ref), ",")?;
+        let call = crate::request::Call::new(op, path.finish());
+        let response = self
+            .execute::<
+                crate::response::OneOrMany<crate::bulk::ItemResult<UnmuteResult>>,
+            >(call)
+            .await?;
+        Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`unmute_chatroom_members`](Self::unmute_chatroom_members) for any number of `usernames`: each checked on its own (one that breaks a
+    /// rule is reported, not sent), duplicates sent once, the rest in requests of at most 60
+    /// with bounded concurrency. One [`ItemReport`](crate::bulk::ItemReport) per key given, in
+    /// the order given: applied, refused with the service's reason, or the error of its request
+    /// (a failed request never hides what the others did).
+    pub async fn unmute_chatroom_members_batched(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<crate::bulk::ItemReport<String, UnmuteResult>> {
+        let spec = crate::bulk::WriteSpec {
+            chunk_size: 60,
+            check: |index: usize, value: &String| {
+                let mut checker = crate::validate::Checker::default();
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+                checker
+                    .finish()
+                    .map_err(|source| crate::Error::validation(
+                        &UNMUTE_CHATROOM_MEMBERS,
+                        source,
+                    ))
+            },
+            send: |chunk: Vec<String>| async move {
+                let response = self.unmute_chatroom_members(chatroom_id, &chunk).await?;
+                Ok(
+                    crate::bulk::by_item_results(
+                        response.into_data(),
+                        |item: &UnmuteResult| &item.user,
+                    ),
+                )
+            },
+        };
+        crate::bulk::apply(usernames, spec, options).await
     }
     /// Mute the whole chatroom; afterwards only allow-listed members can send. The mute list is not changed.
     ///
@@ -243,6 +387,96 @@ impl crate::Client {
         let response = self.execute::<BlockResult>(call).await?;
         crate::response::ensure_applied(op, response)
     }
+    /// Block several members (at most 60 per request): each leaves the chatroom and cannot
+    /// join again until unblocked. The service answers per user: a user it did not block
+    /// has `ok: false` and its reason.
+    ///
+    /// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users` (source section: “添加多个用户至聊天室黑名单 (add_chatroom_blocks)”).
+    ///
+    /// # Parameters
+    /// - `chatroom_id`: The chatroom. Validated: not empty.
+    /// - `body`: [`Usernames`].
+    ///
+    /// # Limits
+    /// Rate limit: 100 requests per second per app key. Not safe to retry once the request may have reached the service.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
+    /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
+    /// - `400 invalid_parameter`: More than 60 names ("userNames is more than max limit : 60").
+    /// - `404 service_resource_not_found`: The chatroom does not exist.
+    pub async fn add_chatroom_blocks(
+        &self,
+        chatroom_id: &ChatroomId,
+        body: &Usernames,
+    ) -> Result<
+        crate::Response<Vec<crate::bulk::ItemResult<BlockedUser>>>,
+        crate::Error,
+    > {
+        let op = &ADD_CHATROOM_BLOCKS;
+        if self.validates_requests() {
+            let mut checker = crate::validate::Checker::default();
+            {
+                let value = chatroom_id;
+                checker
+                    .chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+            }
+            crate::validate::Validate::check(body, &mut checker);
+            checker.finish().map_err(|source| crate::Error::validation(op, source))?;
+        }
+        let mut path = crate::request::PathBuilder::new(op);
+        path.literal("/chatrooms/");
+        path.segment("chatroom_id", AsRef::<str>::as_ref(chatroom_id))?;
+        path.literal("/blocks/users");
+        let mut call = crate::request::Call::new(op, path.finish());
+        call.json_body(body)?;
+        let response = self
+            .execute::<
+                crate::response::OneOrMany<crate::bulk::ItemResult<BlockedUser>>,
+            >(call)
+            .await?;
+        Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`add_chatroom_blocks`](Self::add_chatroom_blocks) for any number of `usernames`: each checked on its own (one that breaks a
+    /// rule is reported, not sent), duplicates sent once, the rest in requests of at most 60
+    /// with bounded concurrency. One [`ItemReport`](crate::bulk::ItemReport) per key given, in
+    /// the order given: applied, refused with the service's reason, or the error of its request
+    /// (a failed request never hides what the others did).
+    pub async fn add_chatroom_blocks_batched(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<crate::bulk::ItemReport<String, BlockedUser>> {
+        let spec = crate::bulk::WriteSpec {
+            chunk_size: 60,
+            check: |index: usize, value: &String| {
+                let mut checker = crate::validate::Checker::default();
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+                checker
+                    .finish()
+                    .map_err(|source| crate::Error::validation(
+                        &ADD_CHATROOM_BLOCKS,
+                        source,
+                    ))
+            },
+            send: |chunk: Vec<String>| async move {
+                let body = Usernames { usernames: chunk };
+                let response = self.add_chatroom_blocks(chatroom_id, &body).await?;
+                Ok(
+                    crate::bulk::by_item_results(
+                        response.into_data(),
+                        |item: &BlockedUser| &item.user,
+                    ),
+                )
+            },
+        };
+        crate::bulk::apply(usernames, spec, options).await
+    }
     /// Unblock a user. Unblocking does not add the user back to the chatroom.
     ///
     /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}` (source section: “从聊天室黑名单移出单个用户 (remove_chatroom_block)”).
@@ -287,6 +521,104 @@ impl crate::Client {
         let call = crate::request::Call::new(op, path.finish());
         let response = self.execute::<BlockResult>(call).await?;
         crate::response::ensure_applied(op, response)
+    }
+    /// Unblock several users (at most 60 per request); they are not added back. A user who
+    /// was not blocked has `ok: false` and a reason (?).
+    ///
+    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{usernames}` (source section: “从聊天室黑名单移出多个用户 (remove_chatroom_blocks)”).
+    ///
+    /// # Parameters
+    /// - `chatroom_id`: The chatroom. Validated: not empty.
+    /// - `usernames`: The users, 1 to 60; sent joined by `,` (escaped as `%2C`). Validated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
+    ///
+    /// # Limits
+    /// Rate limit: 100 requests per second per app key. Safe to retry.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
+    /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
+    /// - `400 invalid_parameter`: More than 60 names ("removeBlacklist: list size more than max limit : 60").
+    /// - `404 service_resource_not_found`: The chatroom does not exist.
+    pub async fn remove_chatroom_blocks(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+    ) -> Result<
+        crate::Response<Vec<crate::bulk::ItemResult<BlockedUser>>>,
+        crate::Error,
+    > {
+        let op = &REMOVE_CHATROOM_BLOCKS;
+        if self.validates_requests() {
+            let mut checker = crate::validate::Checker::default();
+            {
+                let value = chatroom_id;
+                checker
+                    .chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+            }
+            {
+                let value = usernames;
+                checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+                for (index, value) in value.iter().enumerate() {
+                    checker
+                        .username(
+                            crate::validate::Field::item("usernames", index),
+                            AsRef::<str>::as_ref(value),
+                        );
+                }
+            }
+            checker.finish().map_err(|source| crate::Error::validation(op, source))?;
+        }
+        let mut path = crate::request::PathBuilder::new(op);
+        path.literal("/chatrooms/");
+        path.segment("chatroom_id", AsRef::<str>::as_ref(chatroom_id))?;
+        path.literal("/blocks/users/");
+        path.list("usernames", usernames.iter().map(AsRef::<str>::as_ref), ",")?;
+        let call = crate::request::Call::new(op, path.finish());
+        let response = self
+            .execute::<
+                crate::response::OneOrMany<crate::bulk::ItemResult<BlockedUser>>,
+            >(call)
+            .await?;
+        Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`remove_chatroom_blocks`](Self::remove_chatroom_blocks) for any number of `usernames`: each checked on its own (one that breaks a
+    /// rule is reported, not sent), duplicates sent once, the rest in requests of at most 60
+    /// with bounded concurrency. One [`ItemReport`](crate::bulk::ItemReport) per key given, in
+    /// the order given: applied, refused with the service's reason, or the error of its request
+    /// (a failed request never hides what the others did).
+    pub async fn remove_chatroom_blocks_batched(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<crate::bulk::ItemReport<String, BlockedUser>> {
+        let spec = crate::bulk::WriteSpec {
+            chunk_size: 60,
+            check: |index: usize, value: &String| {
+                let mut checker = crate::validate::Checker::default();
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+                checker
+                    .finish()
+                    .map_err(|source| crate::Error::validation(
+                        &REMOVE_CHATROOM_BLOCKS,
+                        source,
+                    ))
+            },
+            send: |chunk: Vec<String>| async move {
+                let response = self.remove_chatroom_blocks(chatroom_id, &chunk).await?;
+                Ok(
+                    crate::bulk::by_item_results(
+                        response.into_data(),
+                        |item: &BlockedUser| &item.user,
+                    ),
+                )
+            },
+        };
+        crate::bulk::apply(usernames, spec, options).await
     }
     /// List the allow list of a chatroom (members who may send while the whole room is muted).
     ///
@@ -369,6 +701,196 @@ impl crate::Client {
         let call = crate::request::Call::new(op, path.finish());
         let response = self.execute::<AllowlistResult>(call).await?;
         crate::response::ensure_applied(op, response)
+    }
+    /// Add several members to the allow list (at most 60 per request). The service answers
+    /// per user: a user it did not add has `ok: false` and its reason.
+    ///
+    /// `POST /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users` (source section: “添加多个用户至聊天室白名单 (add_chatroom_allowlist_users)”).
+    ///
+    /// # Parameters
+    /// - `chatroom_id`: The chatroom. Validated: not empty.
+    /// - `body`: [`Usernames`].
+    ///
+    /// # Limits
+    /// Rate limit: 100 requests per second per app key. Safe to retry.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
+    /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
+    /// - `400 invalid_parameter`: More than 60 names ("usernames size is more than max limit : 60").
+    /// - `404 service_resource_not_found`: The chatroom does not exist.
+    pub async fn add_chatroom_allowlist_users(
+        &self,
+        chatroom_id: &ChatroomId,
+        body: &Usernames,
+    ) -> Result<
+        crate::Response<Vec<crate::bulk::ItemResult<AllowlistedUser>>>,
+        crate::Error,
+    > {
+        let op = &ADD_CHATROOM_ALLOWLIST_USERS;
+        if self.validates_requests() {
+            let mut checker = crate::validate::Checker::default();
+            {
+                let value = chatroom_id;
+                checker
+                    .chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+            }
+            crate::validate::Validate::check(body, &mut checker);
+            checker.finish().map_err(|source| crate::Error::validation(op, source))?;
+        }
+        let mut path = crate::request::PathBuilder::new(op);
+        path.literal("/chatrooms/");
+        path.segment("chatroom_id", AsRef::<str>::as_ref(chatroom_id))?;
+        path.literal("/white/users");
+        let mut call = crate::request::Call::new(op, path.finish());
+        call.json_body(body)?;
+        let response = self
+            .execute::<
+                crate::response::OneOrMany<crate::bulk::ItemResult<AllowlistedUser>>,
+            >(call)
+            .await?;
+        Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`add_chatroom_allowlist_users`](Self::add_chatroom_allowlist_users) for any number of `usernames`: each checked on its own (one that breaks a
+    /// rule is reported, not sent), duplicates sent once, the rest in requests of at most 60
+    /// with bounded concurrency. One [`ItemReport`](crate::bulk::ItemReport) per key given, in
+    /// the order given: applied, refused with the service's reason, or the error of its request
+    /// (a failed request never hides what the others did).
+    pub async fn add_chatroom_allowlist_users_batched(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<crate::bulk::ItemReport<String, AllowlistedUser>> {
+        let spec = crate::bulk::WriteSpec {
+            chunk_size: 60,
+            check: |index: usize, value: &String| {
+                let mut checker = crate::validate::Checker::default();
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+                checker
+                    .finish()
+                    .map_err(|source| crate::Error::validation(
+                        &ADD_CHATROOM_ALLOWLIST_USERS,
+                        source,
+                    ))
+            },
+            send: |chunk: Vec<String>| async move {
+                let body = Usernames { usernames: chunk };
+                let response = self
+                    .add_chatroom_allowlist_users(chatroom_id, &body)
+                    .await?;
+                Ok(
+                    crate::bulk::by_item_results(
+                        response.into_data(),
+                        |item: &AllowlistedUser| &item.user,
+                    ),
+                )
+            },
+        };
+        crate::bulk::apply(usernames, spec, options).await
+    }
+    /// Take users off the allow list (at most 60 per request); a user who was not on it has `ok: false`.
+    ///
+    /// `DELETE /{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{usernames}` (source section: “将用户移出聊天室白名单 (remove_chatroom_allowlist_users)”).
+    ///
+    /// # Parameters
+    /// - `chatroom_id`: The chatroom. Validated: not empty.
+    /// - `usernames`: The users, 1 to 60; sent joined by `,` (escaped as `%2C`). Validated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
+    ///
+    /// # Limits
+    /// Rate limit: 100 requests per second per app key. Safe to retry.
+    ///
+    /// # Errors
+    /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
+    /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
+    /// - `400 invalid_parameter`: More than 60 names ("removeWhitelist size is more than max limit : 60").
+    /// - `404 service_resource_not_found`: The chatroom does not exist.
+    pub async fn remove_chatroom_allowlist_users(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+    ) -> Result<
+        crate::Response<Vec<crate::bulk::ItemResult<AllowlistedUser>>>,
+        crate::Error,
+    > {
+        let op = &REMOVE_CHATROOM_ALLOWLIST_USERS;
+        if self.validates_requests() {
+            let mut checker = crate::validate::Checker::default();
+            {
+                let value = chatroom_id;
+                checker
+                    .chars("chatroom_id", AsRef::<str>::as_ref(value), Some(1u32), None);
+            }
+            {
+                let value = usernames;
+                checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+                for (index, value) in value.iter().enumerate() {
+                    checker
+                        .username(
+                            crate::validate::Field::item("usernames", index),
+                            AsRef::<str>::as_ref(value),
+                        );
+                }
+            }
+            checker.finish().map_err(|source| crate::Error::validation(op, source))?;
+        }
+        let mut path = crate::request::PathBuilder::new(op);
+        path.literal("/chatrooms/");
+        path.segment("chatroom_id", AsRef::<str>::as_ref(chatroom_id))?;
+        path.literal("/white/users/");
+        path.list("usernames", usernames.iter().map(AsRef::<str>::as_ref), ",")?;
+        let call = crate::request::Call::new(op, path.finish());
+        let response = self
+            .execute::<
+                crate::response::OneOrMany<crate::bulk::ItemResult<AllowlistedUser>>,
+            >(call)
+            .await?;
+        Ok(response.map(crate::response::OneOrMany::into_vec))
+    }
+    /// [`remove_chatroom_allowlist_users`](Self::remove_chatroom_allowlist_users) for any number of `usernames`: each checked on its own (one that breaks a
+    /// rule is reported, not sent), duplicates sent once, the rest in requests of at most 60
+    /// with bounded concurrency. One [`ItemReport`](crate::bulk::ItemReport) per key given, in
+    /// the order given: applied, refused with the service's reason, or the error of its request
+    /// (a failed request never hides what the others did).
+    pub async fn remove_chatroom_allowlist_users_batched(
+        &self,
+        chatroom_id: &ChatroomId,
+        usernames: &[String],
+        options: &crate::bulk::BulkOptions,
+    ) -> Vec<crate::bulk::ItemReport<String, AllowlistedUser>> {
+        let spec = crate::bulk::WriteSpec {
+            chunk_size: 60,
+            check: |index: usize, value: &String| {
+                let mut checker = crate::validate::Checker::default();
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+                checker
+                    .finish()
+                    .map_err(|source| crate::Error::validation(
+                        &REMOVE_CHATROOM_ALLOWLIST_USERS,
+                        source,
+                    ))
+            },
+            send: |chunk: Vec<String>| async move {
+                let response = self
+                    .remove_chatroom_allowlist_users(chatroom_id, &chunk)
+                    .await?;
+                Ok(
+                    crate::bulk::by_item_results(
+                        response.into_data(),
+                        |item: &AllowlistedUser| &item.user,
+                    ),
+                )
+            },
+        };
+        crate::bulk::apply(usernames, spec, options).await
     }
     /// Read the announcement of a chatroom (empty when there is none).
     ///

@@ -28,6 +28,22 @@ pub const MUTE_CHATROOM_MEMBERS: OperationMeta = OperationMeta {
 };
 /// The fewest characters allowed for `chatroom_id`.
 pub const MUTE_CHATROOM_MEMBERS_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// Metadata of [`Client::unmute_chatroom_members`](crate::Client::unmute_chatroom_members).
+pub const UNMUTE_CHATROOM_MEMBERS: OperationMeta = OperationMeta {
+    id: "unmute_chatroom_members",
+    method: Method::Delete,
+    path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}",
+    rate_limit_per_sec: 100u32,
+    retry_safe: true,
+    retry_observes_done: None,
+    pagination: Pagination::None,
+};
+/// The fewest characters allowed for `chatroom_id`.
+pub const UNMUTE_CHATROOM_MEMBERS_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// The fewest items allowed for `usernames`.
+pub const UNMUTE_CHATROOM_MEMBERS_USERNAMES_MIN_ITEMS: usize = 1;
+/// The most items allowed for `usernames`.
+pub const UNMUTE_CHATROOM_MEMBERS_USERNAMES_MAX_ITEMS: usize = 60;
 /// Metadata of [`Client::mute_chatroom_all`](crate::Client::mute_chatroom_all).
 pub const MUTE_CHATROOM_ALL: OperationMeta = OperationMeta {
     id: "mute_chatroom_all",
@@ -76,6 +92,18 @@ pub const ADD_CHATROOM_BLOCK: OperationMeta = OperationMeta {
 };
 /// The fewest characters allowed for `chatroom_id`.
 pub const ADD_CHATROOM_BLOCK_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// Metadata of [`Client::add_chatroom_blocks`](crate::Client::add_chatroom_blocks).
+pub const ADD_CHATROOM_BLOCKS: OperationMeta = OperationMeta {
+    id: "add_chatroom_blocks",
+    method: Method::Post,
+    path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users",
+    rate_limit_per_sec: 100u32,
+    retry_safe: false,
+    retry_observes_done: None,
+    pagination: Pagination::None,
+};
+/// The fewest characters allowed for `chatroom_id`.
+pub const ADD_CHATROOM_BLOCKS_CHATROOM_ID_MIN_CHARS: usize = 1;
 /// Metadata of [`Client::remove_chatroom_block`](crate::Client::remove_chatroom_block).
 pub const REMOVE_CHATROOM_BLOCK: OperationMeta = OperationMeta {
     id: "remove_chatroom_block",
@@ -88,6 +116,22 @@ pub const REMOVE_CHATROOM_BLOCK: OperationMeta = OperationMeta {
 };
 /// The fewest characters allowed for `chatroom_id`.
 pub const REMOVE_CHATROOM_BLOCK_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// Metadata of [`Client::remove_chatroom_blocks`](crate::Client::remove_chatroom_blocks).
+pub const REMOVE_CHATROOM_BLOCKS: OperationMeta = OperationMeta {
+    id: "remove_chatroom_blocks",
+    method: Method::Delete,
+    path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{usernames}",
+    rate_limit_per_sec: 100u32,
+    retry_safe: true,
+    retry_observes_done: None,
+    pagination: Pagination::None,
+};
+/// The fewest characters allowed for `chatroom_id`.
+pub const REMOVE_CHATROOM_BLOCKS_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// The fewest items allowed for `usernames`.
+pub const REMOVE_CHATROOM_BLOCKS_USERNAMES_MIN_ITEMS: usize = 1;
+/// The most items allowed for `usernames`.
+pub const REMOVE_CHATROOM_BLOCKS_USERNAMES_MAX_ITEMS: usize = 60;
 /// Metadata of [`Client::list_chatroom_allowlist`](crate::Client::list_chatroom_allowlist).
 pub const LIST_CHATROOM_ALLOWLIST: OperationMeta = OperationMeta {
     id: "list_chatroom_allowlist",
@@ -112,6 +156,34 @@ pub const ADD_CHATROOM_ALLOWLIST_USER: OperationMeta = OperationMeta {
 };
 /// The fewest characters allowed for `chatroom_id`.
 pub const ADD_CHATROOM_ALLOWLIST_USER_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// Metadata of [`Client::add_chatroom_allowlist_users`](crate::Client::add_chatroom_allowlist_users).
+pub const ADD_CHATROOM_ALLOWLIST_USERS: OperationMeta = OperationMeta {
+    id: "add_chatroom_allowlist_users",
+    method: Method::Post,
+    path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users",
+    rate_limit_per_sec: 100u32,
+    retry_safe: true,
+    retry_observes_done: None,
+    pagination: Pagination::None,
+};
+/// The fewest characters allowed for `chatroom_id`.
+pub const ADD_CHATROOM_ALLOWLIST_USERS_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// Metadata of [`Client::remove_chatroom_allowlist_users`](crate::Client::remove_chatroom_allowlist_users).
+pub const REMOVE_CHATROOM_ALLOWLIST_USERS: OperationMeta = OperationMeta {
+    id: "remove_chatroom_allowlist_users",
+    method: Method::Delete,
+    path: "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{usernames}",
+    rate_limit_per_sec: 100u32,
+    retry_safe: true,
+    retry_observes_done: None,
+    pagination: Pagination::None,
+};
+/// The fewest characters allowed for `chatroom_id`.
+pub const REMOVE_CHATROOM_ALLOWLIST_USERS_CHATROOM_ID_MIN_CHARS: usize = 1;
+/// The fewest items allowed for `usernames`.
+pub const REMOVE_CHATROOM_ALLOWLIST_USERS_USERNAMES_MIN_ITEMS: usize = 1;
+/// The most items allowed for `usernames`.
+pub const REMOVE_CHATROOM_ALLOWLIST_USERS_USERNAMES_MAX_ITEMS: usize = 60;
 /// Metadata of [`Client::get_chatroom_announcement`](crate::Client::get_chatroom_announcement).
 pub const GET_CHATROOM_ANNOUNCEMENT: OperationMeta = OperationMeta {
     id: "get_chatroom_announcement",

@@ -168,13 +168,11 @@ impl MuteMembers {
         }
     }
 }
-/// One muted member in the answer of
-/// [`mute_chatroom_members`](crate::Client::mute_chatroom_members).
+/// One member's outcome in [`mute_chatroom_members`](crate::Client::mute_chatroom_members)
+/// (the service's `result` and `reason` are decoded by `ItemResult`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MuteResult {
-    /// Whether the member is muted now.
-    pub result: bool,
     /// The muted member's username.
     pub user: String,
     /// When the mute ends.
@@ -182,16 +180,117 @@ pub struct MuteResult {
 }
 impl MuteResult {
     /// Creates a `MuteResult` from its required fields; the optional ones start unset.
-    pub fn new(
-        result: impl Into<bool>,
-        user: impl Into<String>,
-        expire: impl Into<MuteExpiry>,
-    ) -> Self {
+    pub fn new(user: impl Into<String>, expire: impl Into<MuteExpiry>) -> Self {
         Self {
-            result: result.into(),
             user: user.into(),
             expire: expire.into(),
         }
+    }
+}
+/// One user's outcome in [`unmute_chatroom_members`](crate::Client::unmute_chatroom_members)
+/// (the service's `result` and `reason` are decoded by `ItemResult`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct UnmuteResult {
+    /// The username.
+    pub user: String,
+}
+impl UnmuteResult {
+    /// Creates a `UnmuteResult` from its required fields; the optional ones start unset.
+    pub fn new(user: impl Into<String>) -> Self {
+        Self { user: user.into() }
+    }
+}
+/// Request body of [`add_chatroom_blocks`](crate::Client::add_chatroom_blocks) and
+/// [`add_chatroom_allowlist_users`](crate::Client::add_chatroom_allowlist_users).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Usernames {
+    /// The users, 1 to 60; they must be members.
+    ///
+    /// Validated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
+    pub usernames: Vec<String>,
+}
+impl Usernames {
+    /// The fewest items allowed for `usernames`.
+    pub const USERNAMES_MIN_ITEMS: usize = 1;
+    /// The most items allowed for `usernames`.
+    pub const USERNAMES_MAX_ITEMS: usize = 60;
+    /// Creates a `Usernames` from its required fields; the optional ones start unset.
+    pub fn new(usernames: impl Into<Vec<String>>) -> Self {
+        Self {
+            usernames: usernames.into(),
+        }
+    }
+}
+/// One user's outcome in [`add_chatroom_blocks`](crate::Client::add_chatroom_blocks) and
+/// [`remove_chatroom_blocks`](crate::Client::remove_chatroom_blocks) (the service's
+/// `result` and `reason` are decoded by `ItemResult`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BlockedUser {
+    /// The service's name for the action, `add_blocks` or `remove_blocks`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The username.
+    pub user: String,
+    /// The chatroom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chatroomid: Option<ChatroomId>,
+}
+impl BlockedUser {
+    /// Creates a `BlockedUser` from its required fields; the optional ones start unset.
+    pub fn new(user: impl Into<String>) -> Self {
+        Self {
+            action: None,
+            user: user.into(),
+            chatroomid: None,
+        }
+    }
+    /// Sets `action`.
+    pub fn action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `chatroomid`.
+    pub fn chatroomid(mut self, value: impl Into<ChatroomId>) -> Self {
+        self.chatroomid = Some(value.into());
+        self
+    }
+}
+/// One user's outcome in [`add_chatroom_allowlist_users`](crate::Client::add_chatroom_allowlist_users)
+/// and [`remove_chatroom_allowlist_users`](crate::Client::remove_chatroom_allowlist_users)
+/// (the service's `result` and `reason` are decoded by `ItemResult`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AllowlistedUser {
+    /// The service's name for the action, `add_user_whitelist` or `remove_user_whitelist`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The username.
+    pub user: String,
+    /// The chatroom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chatroomid: Option<ChatroomId>,
+}
+impl AllowlistedUser {
+    /// Creates a `AllowlistedUser` from its required fields; the optional ones start unset.
+    pub fn new(user: impl Into<String>) -> Self {
+        Self {
+            action: None,
+            user: user.into(),
+            chatroomid: None,
+        }
+    }
+    /// Sets `action`.
+    pub fn action(mut self, value: impl Into<String>) -> Self {
+        self.action = Some(value.into());
+        self
+    }
+    /// Sets `chatroomid`.
+    pub fn chatroomid(mut self, value: impl Into<ChatroomId>) -> Self {
+        self.chatroomid = Some(value.into());
+        self
     }
 }
 /// Result of [`mute_chatroom_all`](crate::Client::mute_chatroom_all) and

@@ -24,6 +24,21 @@ impl crate::validate::Validate for MuteMembers {
         }
     }
 }
+impl crate::validate::Validate for Usernames {
+    fn check(&self, checker: &mut crate::validate::Checker) {
+        {
+            let value = &self.usernames;
+            checker.items("usernames", value.len(), Some(1u32), Some(60u32));
+            for (index, value) in value.iter().enumerate() {
+                checker
+                    .username(
+                        crate::validate::Field::item("usernames", index),
+                        AsRef::<str>::as_ref(value),
+                    );
+            }
+        }
+    }
+}
 impl crate::validate::Validate for Announcement {
     fn check(&self, checker: &mut crate::validate::Checker) {
         {

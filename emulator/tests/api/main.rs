@@ -10,6 +10,7 @@ mod counts;
 mod errors;
 mod faults;
 mod lifecycle;
+mod moderation;
 mod paging;
 mod protocol;
 mod quotas;

@@ -161,7 +161,7 @@ async fn mute_all_shows_in_the_details_and_ends() {
 async fn a_blocked_member_is_gone_from_details_and_joined_list_until_unblocked() {
     let (_emu, client) = setup().await;
     let id = room(&client, "owner", &["bob", "carol"]).await;
-    assert_eq!(joined(&client, "bob").await, [id.clone()]);
+    assert_eq!(joined(&client, "bob").await, std::slice::from_ref(&id));
 
     let blocked = client
         .add_chatroom_block(&id, "bob")
@@ -472,7 +472,7 @@ async fn blocks_of_many_report_per_user_and_unblock_one_or_many() {
     assert!(list.data.is_empty());
     let again = client.add_chatroom_member(&id, "bob").await;
     again.expect("bob may join again once unblocked");
-    assert_eq!(joined(&client, "bob").await, [id.clone()]);
+    assert_eq!(joined(&client, "bob").await, std::slice::from_ref(&id));
 }
 
 #[tokio::test]

@@ -460,15 +460,14 @@ impl<'a> Resolver<'a> {
             || field.items.is_some()
             || field.max_items_from.is_some();
         match ty {
-            Ty::List(item) | Ty::Map(item) => {
-                if field.items.is_some() && !item.is_stringlike() {
-                    self.report(
-                        file,
-                        at,
-                        "`items` rules apply to lists and maps of strings only",
-                    );
-                }
+            Ty::List(item) | Ty::Map(item) if field.items.is_some() && !item.is_stringlike() => {
+                self.report(
+                    file,
+                    at,
+                    "`items` rules apply to lists and maps of strings only",
+                );
             }
+            Ty::List(_) | Ty::Map(_) => {}
             _ if list_rules => self.report(
                 file,
                 at,

@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::members::ItemOutcome;
 use super::{Inner, Store};
 use crate::service_error::ServiceError;
 use crate::wire::{AttributesResult, AutoDelete, DeleteAttributes, MuteExpiry, SetAttributes};
@@ -188,7 +189,7 @@ impl Store {
         &self,
         room: u64,
         users: &[String],
-    ) -> Result<Vec<(String, Result<(), String>)>, ServiceError> {
+    ) -> Result<Vec<ItemOutcome>, ServiceError> {
         self.lock().moderation_mut(room)?;
         let outcome = |user: String| {
             let result = self.block(room, &user).map_err(|e| {
@@ -244,7 +245,7 @@ impl Store {
         &self,
         room: u64,
         users: &[String],
-    ) -> Result<Vec<(String, Result<(), String>)>, ServiceError> {
+    ) -> Result<Vec<ItemOutcome>, ServiceError> {
         self.lock().moderation_mut(room)?;
         let outcome = |user: String| {
             let result = self.allow(room, &user).map_err(|e| e.description);

@@ -60,7 +60,7 @@ impl crate::Client {
     /// [`Error::Validation`](crate::Error::Validation) before any I/O when a parameter breaks a rule of the spec.
     /// The service's documented errors arrive as [`Error::Api`](crate::Error::Api):
     /// - `400 invalid_parameter`: More than 60 usernames ("userNames size is more than max limit : 60").
-    /// - `403 forbidden_op`: A user is not a member ("users [u] are not members of this group!"), or is the owner.
+    /// - `403 forbidden_op`: A user is not a member (`users [u] are not members of this group!`), or is the owner.
     /// - `404 service_resource_not_found`: The chatroom does not exist.
     pub async fn mute_chatroom_members(
         &self,

@@ -94,6 +94,8 @@ pub enum Ty {
     List(Box<Ty>),
     /// A JSON object with string keys.
     Map(Box<Ty>),
+    /// A declared `millis` type: integer milliseconds on the wire.
+    Millis(TypeRef),
 }
 
 impl Ty {
@@ -163,6 +165,19 @@ pub enum TypeKind {
     },
     /// A newtype over a string.
     Newtype,
+    /// Integer milliseconds on the wire, a duration or a timestamp in Rust, with the wire
+    /// values that mean "forever" (the first is the one sent; none: no `Forever` variant).
+    Millis {
+        of: MillisOf,
+        forever: Vec<i64>,
+    },
+}
+
+/// What a `millis` type measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MillisOf {
+    Duration,
+    Timestamp,
 }
 
 #[derive(Debug)]
@@ -246,15 +261,20 @@ pub struct Rules {
     pub max_chars: Option<u32>,
     pub forbid_chars: Option<String>,
     pub username: bool,
+    /// Only `a-z A-Z 0-9 _ - .` (format `key`).
+    pub key_chars: bool,
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub min_items: Option<u32>,
     pub max_items: Option<u32>,
     /// The sibling integer field that bounds the item count.
     pub max_items_from: Option<SiblingBound>,
+    /// Rules of each list item or map value.
     pub items: Option<Box<Rules>>,
     /// A list of structs with rules: each item is checked by its own `Validate`.
     pub nested: bool,
+    /// Rules of each map key.
+    pub keys: Option<Box<Rules>>,
 }
 
 impl Rules {

@@ -38,7 +38,7 @@ pub enum AuthScheme {
     Bearer,
 }
 
-/// A named type. Exactly one of `struct`, `enum`, `one_key` and `newtype` must be given.
+/// A named type. Exactly one of `struct`, `enum`, `one_key`, `newtype` and `millis` must be given.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TypeSpec {
@@ -49,6 +49,9 @@ pub struct TypeSpec {
     pub variants: Option<OrderedMap<VariantSpec>>,
     pub one_key: Option<OrderedMap<OneKeySpec>>,
     pub newtype: Option<String>,
+    /// A time in integer milliseconds on the wire (a duration or a Unix timestamp), with
+    /// the wire values that mean "forever".
+    pub millis: Option<MillisSpec>,
     /// For `enum` and `one_key`: the variant that keeps values this client does not know.
     pub unknown: Option<String>,
     /// For request structs: how many optional fields must be set at least.
@@ -69,10 +72,32 @@ pub struct TypeSpec {
     pub transparent: bool,
 }
 
+/// `millis`: what the integer milliseconds measure, and which values mean "forever".
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MillisSpec {
+    pub of: MillisOf,
+    /// Wire values that mean "forever"; the first is the one sent. Empty: no "forever".
+    #[serde(default)]
+    pub forever: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MillisOf {
+    /// A length of time (`std::time::Duration`).
+    Duration,
+    /// A point in time, as Unix milliseconds (`std::time::SystemTime`).
+    Timestamp,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VariantSpec {
     pub doc: String,
+    /// The Rust name, where the PascalCase of the wire value does not read well (e.g.
+    /// `NO_DELETE` -> `NoDelete`).
+    pub variant: Option<String>,
     /// Error code enum only: the HTTP status the service answers with this code (absent when
     /// it varies with the request).
     pub status: Option<u16>,
@@ -139,7 +164,10 @@ pub struct FieldSpec {
     pub max_items: Option<u32>,
     /// The list may hold at most as many items as this sibling integer field (or its default).
     pub max_items_from: Option<String>,
+    /// Rules for each item of a list, or each value of a map.
     pub items: Option<ItemRuleSpec>,
+    /// Maps only: rules for each key.
+    pub keys: Option<ItemRuleSpec>,
 }
 
 /// Rules for each item of a list.
@@ -157,6 +185,8 @@ pub struct ItemRuleSpec {
 pub enum Format {
     /// 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
     Username,
+    /// Only characters of `a-z A-Z 0-9 _ - .` (the length is up to `min_chars`/`max_chars`).
+    Key,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

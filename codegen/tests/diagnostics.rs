@@ -227,7 +227,7 @@ types:
         "error: spec/broken.yaml:7:9: types.Room.struct.name: unknown field `requried`, \
          expected one of `type`, `doc`, `required`, `wire`, `in`, `join`, `default`, \
          `lenient`, `flag_for`, `min_chars`, `max_chars`, `forbid_chars`, `format`, `min`, \
-         `max`, `min_items`, `max_items`, `max_items_from`, `items`"
+         `max`, `min_items`, `max_items`, `max_items_from`, `items`, `keys`"
     );
 }
 
@@ -979,6 +979,40 @@ fn served_by_an_operation_on_another_path() {
 }
 
 #[test]
+fn millis_forever_values_must_be_distinct() {
+    let text = "\
+types:
+  Lasting:
+    doc: A duration.
+    millis: { of: duration, forever: [-1, -1] }
+";
+    assert_eq!(
+        diagnostics(text),
+        "error: spec/broken.yaml:4:5: the `forever` values must be distinct"
+    );
+}
+
+#[test]
+fn map_rules_on_a_field_that_is_not_a_map() {
+    let text = "\
+types:
+  Room:
+    doc: A room.
+    struct:
+      name:
+        type: string
+        keys: { max_chars: 3 }
+        max_items: 2
+        doc: The name.
+";
+    assert_eq!(
+        diagnostics(text),
+        "error: spec/broken.yaml:5:7: `min_items`, `max_items`, `max_items_from` and `items` apply to lists and maps only\n\
+         error: spec/broken.yaml:5:7: `keys` rules apply to maps only"
+    );
+}
+
+#[test]
 fn transparent_needs_one_required_field() {
     let text = "\
 types:
@@ -1085,7 +1119,7 @@ types:
         "only the integer rule on a secret is refused: {found}"
     );
     assert!(
-        found.contains("`min` and `max` apply to integers only"),
+        found.contains("`min` and `max` apply to integers and `millis` types only"),
         "{found}"
     );
 }

@@ -96,6 +96,8 @@ fixture_snapshots! {
     rule_item_count: ["types.rs", "validate.rs"],
     rule_max_items_from: ["types.rs", "validate.rs"],
     rule_items: ["types.rs", "validate.rs"],
+    millis: ["types.rs", "validate.rs"],
+    map_rules: ["types.rs", "validate.rs"],
 }
 
 /// The common header alone: the module files, the API-wide files (with the envelope) and the

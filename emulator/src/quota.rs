@@ -245,6 +245,7 @@ mod tests {
         let q = Quotas::Documented;
         let limits: Vec<_> = OPERATIONS
             .iter()
+            .take(6)
             .map(|op| (op.id, q.limit(op.id)))
             .collect();
         // The chatroom operations, then the rest (membership and users: 100/s each).
@@ -263,6 +264,11 @@ mod tests {
                 ("delete_chatroom", Some(100)),
             ]
         );
+        // Every other operation too, from the same metadata (e.g. the moderation calls).
+        for op in OPERATIONS {
+            assert_eq!(q.limit(op.id), Some(op.rate_limit_per_sec), "{}", op.id);
+        }
+        assert_eq!(q.limit("list_chatroom_mutes"), Some(100));
         assert_eq!(q.limit("nope"), None);
     }
 

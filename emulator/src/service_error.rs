@@ -95,6 +95,12 @@ impl ServiceError {
         Self::of(ErrorCode::ForbiddenOp, description)
     }
 
+    /// 401 `MetadataException`: a custom-attribute call by a user who is not a member.
+    /// Not a token problem: the client does not refresh its token for it.
+    pub fn metadata(description: impl Into<String>) -> Self {
+        Self::of(ErrorCode::MetadataException, description)
+    }
+
     /// 429: the operation's per-second quota is used up; a later retry works.
     pub fn reach_limit() -> Self {
         Self::of(ErrorCode::ReachLimit, "This request has reached api limit")

@@ -21,6 +21,9 @@ pub fn is_username(s: &str) -> bool {
 /// answers; every other broken rule is 400 `invalid_parameter`, which wins
 /// when both kinds are present (the request is malformed either way).
 pub(crate) fn service_error(err: &ValidationError) -> ServiceError {
+    if let Some(refusal) = over_length_refusal(err) {
+        return refusal;
+    }
     let is_limit = |v: &&Violation| matches!(v.rule, Rule::ItemsWithin { .. });
     let (limits, params): (Vec<&Violation>, Vec<&Violation>) =
         err.violations.iter().partition(is_limit);
@@ -29,6 +32,23 @@ pub(crate) fn service_error(err: &ValidationError) -> ServiceError {
     } else {
         ServiceError::invalid_parameter(describe(&params))
     }
+}
+
+/// Fields whose over-long value the service refuses with 403 `forbidden_op` and its own
+/// message, not 400 (the reference's "announce info length exceeds limit!").
+const OVER_LENGTH_FORBIDDEN: &[(&str, &str)] =
+    &[("announcement", "announce info length exceeds limit!")];
+
+fn over_length_refusal(err: &ValidationError) -> Option<ServiceError> {
+    let [only] = err.violations.as_slice() else {
+        return None;
+    };
+    let too_long =
+        matches!(only.rule, Rule::Chars { max: Some(max), actual, .. } if actual > max as usize);
+    let (_, text) = OVER_LENGTH_FORBIDDEN
+        .iter()
+        .find(|(field, _)| *field == only.field)?;
+    too_long.then(|| ServiceError::forbidden_op(*text))
 }
 
 fn describe(violations: &[&Violation]) -> String {

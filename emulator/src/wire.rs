@@ -16,6 +16,12 @@ pub use agora_chat::types::{
     ResponseMeta, SuperAdminAdded, SuperAdminRemoved, TransferChatroomOwner, UpdateChatroom,
     UpdateResult, User,
 };
+pub use agora_chat::types::{
+    AllowlistResult, AllowlistedUser, Announcement, AnnouncementSet, AttributeKeys,
+    AttributesResult, AutoDelete, BlockResult, BlockedUser, DeleteAttributes, MuteAll,
+    MuteDuration, MuteExpiry, MuteMembers, MuteResult, MutedMember, SetAttributes, UnmuteResult,
+    Usernames,
+};
 
 /// Answer of `POST /{org}/{app}/token` (Easemob-style client credentials).
 /// This one is not wrapped in an envelope.

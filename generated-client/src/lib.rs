@@ -47,6 +47,7 @@ pub mod response;
 #[cfg(feature = "client")]
 pub mod retry;
 pub mod secret;
+pub mod time;
 #[cfg(feature = "client")]
 mod tls;
 #[cfg(feature = "client")]

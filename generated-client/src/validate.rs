@@ -18,16 +18,29 @@ pub trait Validate {
     }
 }
 
-/// The field a rule applies to: a name on the wire, or an item of a list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The field a rule applies to: a name on the wire, an item of a list, or a key or the value
+/// of one entry of a map.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
     Named(&'static str),
     Item(&'static str, usize),
+    /// The key of a map entry, e.g. `metaData key "k"`.
+    Key(&'static str, String),
+    /// The value of a map entry, e.g. `metaData["k"]`.
+    Value(&'static str, String),
 }
 
 impl Field {
     pub fn item(list: &'static str, index: usize) -> Self {
         Field::Item(list, index)
+    }
+
+    pub fn key(map: &'static str, key: &str) -> Self {
+        Field::Key(map, key.to_owned())
+    }
+
+    pub fn value(map: &'static str, key: &str) -> Self {
+        Field::Value(map, key.to_owned())
     }
 }
 
@@ -42,6 +55,8 @@ impl fmt::Display for Field {
         match self {
             Field::Named(name) => f.write_str(name),
             Field::Item(list, index) => write!(f, "{list}[{index}]"),
+            Field::Key(map, key) => write!(f, "{map} key {key:?}"),
+            Field::Value(map, key) => write!(f, "{map}[{key:?}]"),
         }
     }
 }
@@ -60,6 +75,8 @@ pub enum Rule {
     ForbiddenChar { forbidden: char },
     /// Not a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
     Username { problem: UsernameProblem },
+    /// A key may only contain `a-z A-Z 0-9 _ - .`.
+    KeyChar { found: char },
     /// An integer out of its range.
     Range {
         min: Option<i64>,
@@ -110,6 +127,9 @@ impl fmt::Display for Rule {
                     )
                 }
             },
+            Rule::KeyChar { found } => {
+                write!(f, "may only contain a-z A-Z 0-9 _ - ., found {found:?}")
+            }
             Rule::Range { min, max, actual } => {
                 write!(f, "must be {}, is {actual}", bounds(min, max))
             }
@@ -223,6 +243,13 @@ impl Checker {
         }
     }
 
+    /// Only `a-z A-Z 0-9 _ - .` (the length is a separate rule).
+    pub fn key_chars(&mut self, field: impl Into<Field>, value: &str) {
+        if let Some(found) = value.chars().find(|c| !is_key_char(*c)) {
+            self.push(field, Rule::KeyChar { found });
+        }
+    }
+
     pub fn range(
         &mut self,
         field: impl Into<Field>,
@@ -319,15 +346,17 @@ impl Checker {
     }
 }
 
+/// Whether `c` may appear in a username or a key: `a-z A-Z 0-9 _ - .`.
+pub fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
+}
+
 /// The username rule on its own, for callers and the emulator.
 pub fn check_username(value: &str) -> Result<(), UsernameProblem> {
     if value.is_empty() {
         return Err(UsernameProblem::Empty);
     }
-    if let Some(found) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
-    {
+    if let Some(found) = value.chars().find(|c| !is_key_char(*c)) {
         return Err(UsernameProblem::BadChar { found });
     }
     // Only ASCII is left, so bytes are characters.

@@ -234,7 +234,8 @@ impl FlagKind {
                 TypeKind::Enum { .. } | TypeKind::Newtype => FlagKind::Text,
                 _ => FlagKind::Json,
             },
-            Ty::Json | Ty::List(_) | Ty::Map(_) => FlagKind::Json,
+            // Milliseconds (a duration or a timestamp, or a "forever" value) as JSON numbers.
+            Ty::Json | Ty::List(_) | Ty::Map(_) | Ty::Millis(_) => FlagKind::Json,
         }
     }
 
@@ -607,7 +608,7 @@ fn qualified_type(ty: &Ty) -> TokenStream {
         Ty::Int(int) => super::int_type(*int),
         Ty::Json => quote!(serde_json::Value),
         Ty::Secret => quote!(agora_chat::Secret),
-        Ty::Newtype(named) | Ty::Named(named) => {
+        Ty::Newtype(named) | Ty::Named(named) | Ty::Millis(named) => {
             let name = ident(&named.name);
             quote!(agora_chat::types::#name)
         }

@@ -57,7 +57,23 @@ fn field_limits(prefix: &str, field: &Field) -> TokenStream {
         ("MIN_ITEMS", rules.min_items, "The fewest items allowed"),
         ("MAX_ITEMS", rules.max_items, "The most items allowed"),
     ];
-    for (suffix, value, what) in counts {
+    let map_rules = match field.ty {
+        Ty::Map(_) => [rules.keys.as_deref(), rules.items.as_deref()],
+        _ => [None, None],
+    };
+    let entries = [
+        (
+            "KEY_MAX_CHARS",
+            map_rules[0].and_then(|r| r.max_chars),
+            "The most characters allowed in each key",
+        ),
+        (
+            "VALUE_MAX_CHARS",
+            map_rules[1].and_then(|r| r.max_chars),
+            "The most characters allowed in each value",
+        ),
+    ];
+    for (suffix, value, what) in counts.into_iter().chain(entries) {
         if let Some(value) = value {
             out.extend(constant(
                 prefix,

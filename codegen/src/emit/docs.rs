@@ -51,6 +51,9 @@ pub fn describe_rules(rules: &Rules, ty: &Ty) -> Vec<String> {
     if rules.username {
         out.push("a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`".to_owned());
     }
+    if rules.key_chars {
+        out.push("only `a-z A-Z 0-9 _ - .`".to_owned());
+    }
     match (rules.min, rules.max) {
         (Some(min), Some(max)) => out.push(format!("{min} to {max}")),
         (Some(min), None) => out.push(format!("at least {min}")),
@@ -75,6 +78,16 @@ pub fn describe_rules(rules: &Rules, ty: &Ty) -> Vec<String> {
     if let (Some(items), Ty::List(item)) = (&rules.items, ty) {
         for rule in describe_rules(items, item) {
             out.push(format!("each item: {rule}"));
+        }
+    }
+    if let (Some(keys), Ty::Map(_)) = (&rules.keys, ty) {
+        for rule in describe_rules(keys, &Ty::String) {
+            out.push(format!("each key: {rule}"));
+        }
+    }
+    if let (Some(values), Ty::Map(value)) = (&rules.items, ty) {
+        for rule in describe_rules(values, value) {
+            out.push(format!("each value: {rule}"));
         }
     }
     out

@@ -7,6 +7,7 @@ mod docs;
 mod error_codes;
 mod meta;
 mod method;
+mod millis;
 mod openapi;
 mod operations;
 mod pagination;
@@ -182,7 +183,7 @@ pub(crate) fn rust_type(ty: &Ty) -> TokenStream {
         Ty::Int(int) => int_type(*int),
         Ty::Json => quote!(serde_json::Value),
         Ty::Secret => quote!(crate::Secret),
-        Ty::Newtype(named) | Ty::Named(named) => {
+        Ty::Newtype(named) | Ty::Named(named) | Ty::Millis(named) => {
             let name = ident(&named.name);
             quote!(#name)
         }

@@ -5,8 +5,8 @@
 //! each described in the document's `info.x-agora-extensions`.
 
 use crate::ir::{
-    Batch, BatchAnswer, BatchSource, Field, Ir, Lenient, Operation, Pagination, ResponseCheck,
-    RetryClass, Rules, Struct, Ty, TypeDef, TypeKind,
+    Batch, BatchAnswer, BatchSource, Field, Ir, Lenient, MillisOf, Operation, Pagination,
+    ResponseCheck, RetryClass, Rules, Struct, Ty, TypeDef, TypeKind,
 };
 use serde_json::{Map, Value, json};
 
@@ -452,6 +452,7 @@ fn type_schema(ir: &Ir, def: &TypeDef) -> Value {
             }
             schema
         }
+        TypeKind::Millis { of, forever } => millis_schema(*of, forever),
         TypeKind::OneKey { variants, .. } => {
             let properties: Map<String, Value> = variants
                 .iter()
@@ -575,6 +576,20 @@ fn apply_rules(schema: &mut Value, rules: &Rules, ty: &Ty) {
     }
 }
 
+/// Integer milliseconds (a duration or a Unix timestamp); the values that mean "forever".
+fn millis_schema(of: MillisOf, forever: &[i64]) -> Value {
+    let measures = match of {
+        MillisOf::Duration => "a duration in milliseconds",
+        MillisOf::Timestamp => "a Unix timestamp in milliseconds",
+    };
+    json!({
+        "type": "integer",
+        "format": "int64",
+        "description": measures,
+        "x-agora-forever": forever,
+    })
+}
+
 /// The schema of a type expression: JSON types, `$ref`s to named types.
 fn ty_schema(ty: &Ty) -> Value {
     match ty {
@@ -599,7 +614,7 @@ fn ty_schema(ty: &Ty) -> Value {
         Ty::Json => json!({}),
         // A password: sent, never returned, hidden by tools that honour the format.
         Ty::Secret => json!({ "type": "string", "format": "password", "writeOnly": true }),
-        Ty::Newtype(named) | Ty::Named(named) => reference(&named.name),
+        Ty::Newtype(named) | Ty::Named(named) | Ty::Millis(named) => reference(&named.name),
         Ty::List(item) => json!({ "type": "array", "items": ty_schema(item) }),
         Ty::Map(value) => json!({ "type": "object", "additionalProperties": ty_schema(value) }),
     }

@@ -136,7 +136,7 @@ fn uses_declared_types(op: &Operation) -> bool {
 
 fn names_declared_type(ty: &Ty) -> bool {
     match ty {
-        Ty::Newtype(_) | Ty::Named(_) => true,
+        Ty::Newtype(_) | Ty::Named(_) | Ty::Millis(_) => true,
         Ty::List(inner) | Ty::Map(inner) => names_declared_type(inner),
         Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json | Ty::Secret => false,
     }

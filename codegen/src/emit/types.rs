@@ -59,7 +59,7 @@ fn names_other_module(ir: &Ir, def: &TypeDef) -> bool {
 /// The declared types a type expression names.
 fn referenced(ty: &Ty) -> Box<dyn Iterator<Item = &crate::ir::TypeRef> + '_> {
     match ty {
-        Ty::Newtype(r) | Ty::Named(r) => Box::new(std::iter::once(r)),
+        Ty::Newtype(r) | Ty::Named(r) | Ty::Millis(r) => Box::new(std::iter::once(r)),
         Ty::List(inner) | Ty::Map(inner) => referenced(inner),
         Ty::String | Ty::Bool | Ty::Int(_) | Ty::Json | Ty::Secret => Box::new(std::iter::empty()),
     }
@@ -82,6 +82,7 @@ fn emit_type(def: &TypeDef, is_error_code: bool) -> TokenStream {
         }
         TypeKind::OneKey { variants, unknown } => emit_one_key(def, variants, unknown),
         TypeKind::Newtype => emit_newtype(def),
+        TypeKind::Millis { of, forever } => super::millis::emit_millis(def, *of, forever),
     }
 }
 

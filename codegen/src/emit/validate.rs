@@ -85,8 +85,46 @@ fn value_checks(wire: &str, ty: &Ty, rules: &Rules) -> TokenStream {
         let (min, max) = (opt(rules.min), opt(rules.max));
         out.extend(quote!(checker.range(#field, i128::from(*value), #min, #max);));
     }
+    if let Ty::Millis(_) = ty
+        && (rules.min.is_some() || rules.max.is_some())
+    {
+        // "Forever" has no finite milliseconds and is never out of range.
+        let (min, max) = (opt(rules.min), opt(rules.max));
+        out.extend(quote! {
+            if let Some(millis) = value.finite_millis() {
+                checker.range(#field, i128::from(millis), #min, #max);
+            }
+        });
+    }
     if let Ty::List(item) = ty {
         out.extend(list_checks(wire, item, rules));
+    }
+    if let Ty::Map(value) = ty {
+        out.extend(map_checks(wire, value, rules));
+    }
+    out
+}
+
+/// A map's entry count, then each key's and each value's rules, named by the key.
+fn map_checks(wire: &str, value: &Ty, rules: &Rules) -> TokenStream {
+    let mut out = TokenStream::new();
+    if rules.min_items.is_some() || rules.max_items.is_some() {
+        let (min, max) = (opt(rules.min_items), opt(rules.max_items));
+        out.extend(quote!(checker.items(#wire, value.len(), #min, #max);));
+    }
+    let key_checks = rules.keys.as_ref().map(|keys| {
+        let field = quote!(crate::validate::Field::key(#wire, key));
+        let checks = text_checks(&field, &Ty::String, keys);
+        quote!({ let value = key; #checks })
+    });
+    let value_checks = rules.items.as_ref().map(|items| {
+        let field = quote!(crate::validate::Field::value(#wire, key));
+        text_checks(&field, value, items)
+    });
+    if key_checks.is_some() || value_checks.is_some() {
+        out.extend(quote! {
+            for (key, value) in value.iter() { #key_checks #value_checks }
+        });
     }
     out
 }
@@ -112,6 +150,9 @@ fn text_checks(field: &TokenStream, ty: &Ty, rules: &Rules) -> TokenStream {
     }
     if rules.username {
         out.extend(quote!(checker.username(#field, #text);));
+    }
+    if rules.key_chars {
+        out.extend(quote!(checker.key_chars(#field, #text);));
     }
     out
 }

@@ -295,6 +295,8 @@ impl<'a> Resolver<'a> {
                 };
                 if declared.spec.newtype.as_deref() == Some("string") {
                     Ty::Newtype(reference)
+                } else if declared.spec.millis.is_some() {
+                    Ty::Millis(reference)
                 } else {
                     Ty::Named(reference)
                 }

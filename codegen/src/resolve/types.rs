@@ -4,8 +4,8 @@
 use super::Resolver;
 use super::syntax::{is_field_name, is_type_name};
 use crate::ir::{
-    ErrorSemantics, Field, Lenient, RetryClass, Rules, SiblingBound, Struct, Ty, TypeDef, TypeKind,
-    Variant, pascal_case,
+    ErrorSemantics, Field, Lenient, MillisOf, RetryClass, Rules, SiblingBound, Struct, Ty, TypeDef,
+    TypeKind, Variant, pascal_case,
 };
 use crate::spec::{self, FieldSpec, Format, ItemRuleSpec, OrderedMap, TypeSpec, VariantSpec};
 
@@ -46,13 +46,14 @@ impl<'a> Resolver<'a> {
             spec.variants.is_some(),
             spec.one_key.is_some(),
             spec.newtype.is_some(),
+            spec.millis.is_some(),
         ];
         if kinds.iter().filter(|k| **k).count() != 1 {
             self.report(
                 file,
                 &at,
                 format!(
-                    "type `{name}` must have exactly one of `struct`, `enum`, `one_key`, `newtype`"
+                    "type `{name}` must have exactly one of `struct`, `enum`, `one_key`, `newtype`, `millis`"
                 ),
             );
         }
@@ -99,7 +100,27 @@ impl<'a> Resolver<'a> {
             }
             kind = Some(TypeKind::Newtype);
         }
+        if let Some(millis) = &spec.millis {
+            kind = Some(self.resolve_millis(file, name, millis));
+        }
         kind
+    }
+
+    /// `millis`: the "forever" values must be distinct.
+    fn resolve_millis(&mut self, file: usize, name: &str, millis: &spec::MillisSpec) -> TypeKind {
+        let mut seen = std::collections::BTreeSet::new();
+        if !millis.forever.iter().all(|value| seen.insert(*value)) {
+            let at = ["types", name, "millis", "forever"];
+            self.report(file, &at, "the `forever` values must be distinct");
+        }
+        let of = match millis.of {
+            spec::MillisOf::Duration => MillisOf::Duration,
+            spec::MillisOf::Timestamp => MillisOf::Timestamp,
+        };
+        TypeKind::Millis {
+            of,
+            forever: millis.forever.clone(),
+        }
     }
 
     fn resolve_enum(
@@ -114,7 +135,7 @@ impl<'a> Resolver<'a> {
             .iter()
             .map(|(wire, v)| Variant {
                 wire: wire.clone(),
-                name: pascal_case(wire),
+                name: v.variant.clone().unwrap_or_else(|| pascal_case(wire)),
                 doc: v.doc.clone(),
                 error: ErrorSemantics {
                     status: v.status,
@@ -437,6 +458,8 @@ impl<'a> Resolver<'a> {
         }
         let int_rules = field.min.is_some() || field.max.is_some();
         match ty {
+            // A millis value's finite milliseconds; its "forever" is never out of range.
+            Ty::Millis(_) => {}
             Ty::Int(int) => {
                 let (low, high) = int.range();
                 let min = field.min.map_or(low, i128::from);
@@ -449,23 +472,38 @@ impl<'a> Resolver<'a> {
                     );
                 }
             }
-            _ if int_rules => self.report(file, at, "`min` and `max` apply to integers only"),
+            _ if int_rules => self.report(
+                file,
+                at,
+                "`min` and `max` apply to integers and `millis` types only",
+            ),
             _ => {}
         }
         let list_rules = field.min_items.is_some()
             || field.max_items.is_some()
             || field.items.is_some()
             || field.max_items_from.is_some();
-        if let Ty::List(item) = ty {
-            if field.items.is_some() && !item.is_stringlike() {
-                self.report(file, at, "`items` rules apply to lists of strings only");
+        match ty {
+            Ty::List(item) | Ty::Map(item) if field.items.is_some() && !item.is_stringlike() => {
+                self.report(
+                    file,
+                    at,
+                    "`items` rules apply to lists and maps of strings only",
+                );
             }
-        } else if list_rules {
-            self.report(
+            Ty::List(_) | Ty::Map(_) => {}
+            _ if list_rules => self.report(
                 file,
                 at,
-                "`min_items`, `max_items`, `max_items_from` and `items` apply to lists only",
-            );
+                "`min_items`, `max_items`, `max_items_from` and `items` apply to lists and maps only",
+            ),
+            _ => {}
+        }
+        if field.keys.is_some() && !matches!(ty, Ty::Map(_)) {
+            self.report(file, at, "`keys` rules apply to maps only");
+        }
+        if field.max_items_from.is_some() && matches!(ty, Ty::Map(_)) {
+            self.report(file, at, "`max_items_from` applies to lists only");
         }
         if field
             .min_chars
@@ -505,6 +543,7 @@ pub(super) fn rules(field: &FieldSpec) -> Rules {
         max_chars: field.max_chars,
         forbid_chars: field.forbid_chars.clone(),
         username: field.format == Some(Format::Username),
+        key_chars: field.format == Some(Format::Key),
         min: field.min,
         max: field.max,
         min_items: field.min_items,
@@ -515,6 +554,7 @@ pub(super) fn rules(field: &FieldSpec) -> Rules {
             .items
             .as_ref()
             .map(|items| Box::new(item_rules(items))),
+        keys: field.keys.as_ref().map(|keys| Box::new(item_rules(keys))),
     }
 }
 
@@ -524,6 +564,7 @@ fn item_rules(spec: &ItemRuleSpec) -> Rules {
         max_chars: spec.max_chars,
         forbid_chars: spec.forbid_chars.clone(),
         username: spec.format == Some(Format::Username),
+        key_chars: spec.format == Some(Format::Key),
         ..Rules::default()
     }
 }

@@ -8,7 +8,7 @@ use agora_chat_codegen::{
 use std::path::{Path, PathBuf};
 
 /// The generated files of the real spec, by path, as `generate` names them.
-pub const GENERATED_FILES: [&str; 20] = [
+pub const GENERATED_FILES: [&str; 25] = [
     "mod.rs",
     "types.rs",
     "operations.rs",
@@ -24,6 +24,11 @@ pub const GENERATED_FILES: [&str; 20] = [
     "members/validate.rs",
     "members/operations.rs",
     "members/client.rs",
+    "moderation/mod.rs",
+    "moderation/types.rs",
+    "moderation/validate.rs",
+    "moderation/operations.rs",
+    "moderation/client.rs",
     "users/mod.rs",
     "users/types.rs",
     "users/validate.rs",

@@ -10,18 +10,23 @@ use agora_chat::operations::{
 use agora_chat::response::ItemResult;
 use serde_json::Value;
 
-use super::{chatrooms, members, users};
+use super::{chatrooms, members, moderation, users};
 use crate::AppState;
 use crate::generated::api::Api;
 use crate::server::{Answer, Rewrite, WireQuirks};
 use crate::service_error::ServiceError;
+use crate::store::Force;
 use crate::wire::{
     AddChatroomAdmin, AddChatroomMembers, AddChatroomSuperAdmin, AddedMembers, AdminAdded,
-    AdminRemoved, Affiliation, ChatroomDetail, ChatroomId, ChatroomSummary, CreateChatroom,
-    CreatedChatroom, DeleteResult, JoinedChatroom, MemberResult, NewUser, NewUsers,
-    OwnerTransferred, RegisterUsersResult, RemovedMember, SuperAdminAdded, SuperAdminRemoved,
-    TransferChatroomOwner, UpdateChatroom, UpdateResult, User,
+    AdminRemoved, Affiliation, AllowlistResult, AllowlistedUser, Announcement, AnnouncementSet,
+    AttributeKeys, AttributesResult, BlockResult, BlockedUser, ChatroomDetail, ChatroomId,
+    ChatroomSummary, CreateChatroom, CreatedChatroom, DeleteAttributes, DeleteResult,
+    JoinedChatroom, MemberResult, MuteAll, MuteMembers, MuteResult, MutedMember, NewUser, NewUsers,
+    OwnerTransferred, RegisterUsersResult, RemovedMember, SetAttributes, SuperAdminAdded,
+    SuperAdminRemoved, TransferChatroomOwner, UnmuteResult, UpdateChatroom, UpdateResult, User,
+    Usernames,
 };
+use std::collections::BTreeMap;
 
 impl Api for AppState {
     async fn create_chatroom(&self, body: CreateChatroom) -> Result<CreatedChatroom, ServiceError> {
@@ -164,6 +169,158 @@ impl Api for AppState {
         body: TransferChatroomOwner,
     ) -> Result<OwnerTransferred, ServiceError> {
         members::transfer(self, &chatroom_id, &body)
+    }
+
+    async fn list_chatroom_mutes(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<MutedMember>, ServiceError> {
+        moderation::list_mutes(self, &chatroom_id)
+    }
+
+    async fn mute_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        body: MuteMembers,
+    ) -> Result<Vec<ItemResult<MuteResult>>, ServiceError> {
+        moderation::mute(self, &chatroom_id, &body)
+    }
+
+    async fn unmute_chatroom_members(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<UnmuteResult>>, ServiceError> {
+        moderation::unmute(self, &chatroom_id, &usernames)
+    }
+
+    async fn mute_chatroom_all(&self, chatroom_id: ChatroomId) -> Result<MuteAll, ServiceError> {
+        moderation::set_mute_all(self, &chatroom_id, true)
+    }
+
+    async fn unmute_chatroom_all(&self, chatroom_id: ChatroomId) -> Result<MuteAll, ServiceError> {
+        moderation::set_mute_all(self, &chatroom_id, false)
+    }
+
+    async fn list_chatroom_blocks(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<String>, ServiceError> {
+        moderation::list_blocks(self, &chatroom_id)
+    }
+
+    async fn add_chatroom_block(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<BlockResult, ServiceError> {
+        moderation::block(self, &chatroom_id, &username)
+    }
+
+    async fn add_chatroom_blocks(
+        &self,
+        chatroom_id: ChatroomId,
+        body: Usernames,
+    ) -> Result<Vec<ItemResult<BlockedUser>>, ServiceError> {
+        moderation::block_many(self, &chatroom_id, &body)
+    }
+
+    async fn remove_chatroom_blocks(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<BlockedUser>>, ServiceError> {
+        moderation::unblock(self, &chatroom_id, &usernames)
+    }
+
+    async fn list_chatroom_allowlist(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Vec<String>, ServiceError> {
+        moderation::list_allowlist(self, &chatroom_id)
+    }
+
+    async fn add_chatroom_allowlist_user(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+    ) -> Result<AllowlistResult, ServiceError> {
+        moderation::allow(self, &chatroom_id, &username)
+    }
+
+    async fn add_chatroom_allowlist_users(
+        &self,
+        chatroom_id: ChatroomId,
+        body: Usernames,
+    ) -> Result<Vec<ItemResult<AllowlistedUser>>, ServiceError> {
+        moderation::allow_many(self, &chatroom_id, &body)
+    }
+
+    async fn remove_chatroom_allowlist_users(
+        &self,
+        chatroom_id: ChatroomId,
+        usernames: Vec<String>,
+    ) -> Result<Vec<ItemResult<AllowlistedUser>>, ServiceError> {
+        moderation::disallow(self, &chatroom_id, &usernames)
+    }
+
+    async fn get_chatroom_announcement(
+        &self,
+        chatroom_id: ChatroomId,
+    ) -> Result<Announcement, ServiceError> {
+        moderation::announcement(self, &chatroom_id)
+    }
+
+    async fn set_chatroom_announcement(
+        &self,
+        chatroom_id: ChatroomId,
+        body: Announcement,
+    ) -> Result<AnnouncementSet, ServiceError> {
+        moderation::set_announcement(self, &chatroom_id, &body)
+    }
+
+    async fn get_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        body: AttributeKeys,
+    ) -> Result<BTreeMap<String, String>, ServiceError> {
+        moderation::attributes(self, &chatroom_id, &body)
+    }
+
+    async fn set_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: SetAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::set_attributes(self, &chatroom_id, &username, &body, Force::No)
+    }
+
+    async fn force_set_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: SetAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::set_attributes(self, &chatroom_id, &username, &body, Force::Yes)
+    }
+
+    async fn delete_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: DeleteAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::delete_attributes(self, &chatroom_id, &username, &body, Force::No)
+    }
+
+    async fn force_delete_chatroom_attributes(
+        &self,
+        chatroom_id: ChatroomId,
+        username: String,
+        body: DeleteAttributes,
+    ) -> Result<AttributesResult, ServiceError> {
+        moderation::delete_attributes(self, &chatroom_id, &username, &body, Force::Yes)
     }
 }
 

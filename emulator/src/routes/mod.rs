@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod chatrooms;
 mod members;
+mod moderation;
 mod token;
 mod users;
 
@@ -63,6 +64,8 @@ fn per_operation(
             .layer(from_fn_with_state(state.clone(), gate))
             // Outside the gate, so every request to an operation's route is counted.
             .layer(from_fn_with_state(state.clone(), controls))
+            // Outermost: trims the envelope of the answers the service sends trimmed.
+            .layer(from_fn(moderation::trim_envelope))
     }
 }
 

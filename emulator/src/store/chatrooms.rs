@@ -68,7 +68,15 @@ impl Store {
         let found = ids
             .iter()
             .filter_map(|id| inner.rooms.get(id).map(|r| (id, r)));
-        found.map(|(id, r)| r.detail(*id)).collect()
+        let detail = |(id, r): (&u64, &Room)| {
+            let detail = r.detail(*id);
+            // The details show `mute` once the whole room has been muted (?).
+            match inner.moderation.get(id).map(|m| m.mute_all()) {
+                Some(mute) => detail.mute(mute),
+                None => detail,
+            }
+        };
+        found.map(detail).collect()
     }
 
     /// Applies an already checked update.

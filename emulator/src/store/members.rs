@@ -51,6 +51,11 @@ impl Store {
     pub fn add_members(&self, room: u64, users: &[String]) -> Result<Vec<String>, ServiceError> {
         users.iter().try_for_each(|u| self.require_user(u))?;
         let mut inner = self.lock();
+        inner.room(room)?;
+        // All or none: a blocked user fails the whole request.
+        users
+            .iter()
+            .try_for_each(|u| inner.refuse_blocked(room, u))?;
         let existing = inner.room(room)?;
         let mut new: Vec<&String> = users.iter().filter(|u| !existing.has(u)).collect();
         new.dedup();
@@ -250,6 +255,7 @@ impl Inner {
         if let Some(rooms) = self.joined.get_mut(user) {
             rooms.remove(&room);
         }
+        self.member_left(room, user);
     }
 
     /// A deleted user leaves every room (through [`Inner::leave`]) and loses the super admin
@@ -279,6 +285,7 @@ impl Inner {
     /// Deletes a room and takes it out of every affiliated user's joined list.
     pub(super) fn drop_room(&mut self, room: u64) -> Option<super::chatrooms::Room> {
         let removed = self.rooms.remove(&room)?;
+        self.moderation.remove(&room);
         for user in std::iter::once(&removed.owner).chain(&removed.members) {
             if let Some(rooms) = self.joined.get_mut(user) {
                 rooms.remove(&room);

@@ -1,9 +1,10 @@
-//! The emulator's state, split by resource (chatrooms, users): every read and
+//! The emulator's state, split by resource (chatrooms, users, moderation): every read and
 //! write happens under one lock, so concurrent requests can neither lose nor
 //! duplicate a write.
 
 mod chatrooms;
 mod members;
+mod moderation;
 mod snapshot;
 mod users;
 
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chatrooms::Room;
+pub use moderation::{Force, MuteFor};
 pub use snapshot::{ChatroomState, STATE_VERSION, StateError, StateSnapshot};
 use users::Registry;
 
@@ -36,6 +38,8 @@ struct Inner {
     registered: Registry,
     // Rooms per user, by id (so "most recently joined" is approximated by room id).
     joined: HashMap<String, BTreeSet<u64>>,
+    // Mutes, blocks, allow list, announcement and attributes per room; created on first use.
+    moderation: HashMap<u64, moderation::Moderation>,
     // App-wide chatroom super admins, in the order they were added.
     super_admins: Vec<String>,
 }
@@ -55,6 +59,7 @@ impl Inner {
             users: HashSet::new(),
             registered,
             joined: HashMap::new(),
+            moderation: HashMap::new(),
             super_admins: Vec::new(),
         }
     }

@@ -11,6 +11,7 @@ mod errors;
 mod faults;
 mod lifecycle;
 mod members;
+mod moderation;
 mod paging;
 mod protocol;
 mod quotas;

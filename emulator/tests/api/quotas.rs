@@ -109,7 +109,17 @@ async fn the_documented_quota_admits_50_creates_a_second_and_100_details() {
         "register_user": 100, "register_users": 100, "get_user": 100, "list_users": 100,
         "delete_user": 100,
     }});
-    assert_eq!(quotas.body, want);
+    // Every operation has its documented quota; these are the chatroom, membership and user
+    // ones (moderation's are checked by its own tests).
+    let (Some(got), Some(want)) = (
+        quotas.body["quotas"].as_object(),
+        want["quotas"].as_object(),
+    ) else {
+        panic!("{}", quotas.body);
+    };
+    for (operation, limit) in want {
+        assert_eq!(got.get(operation), Some(limit), "{operation}: {got:?}");
+    }
 }
 
 #[tokio::test]

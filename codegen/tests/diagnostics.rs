@@ -1030,9 +1030,8 @@ types:
     );
 }
 
-#[test]
-fn a_batch_of_struct_items_needs_a_failed_list_with_a_reason() {
-    let text = "\
+/// A batch of struct items in a transparent list body; `BATCH` is replaced by its spec.
+const STRUCT_ITEMS: &str = "\
 types:
   Item:
     doc: An item.
@@ -1055,11 +1054,18 @@ operations:
     path: /items
     body: Items
     response: Answer
-    batch: { param: items, key: name, succeeded: ok, failed: ok, reason: why }
+    batch: BATCH
     rate_limit_per_sec: 1
     retry_safe: false
 ";
-    let found = diagnostics(text);
+
+#[test]
+fn a_batch_of_struct_items_needs_a_failed_list_with_a_reason() {
+    let text = STRUCT_ITEMS.replace(
+        "BATCH",
+        "{ param: items, key: name, succeeded: ok, failed: ok, reason: why }",
+    );
+    let found = diagnostics(&text);
     assert!(
         found.contains("`batch` with `succeeded`, `failed` and `reason` needs `key`"),
         "{found}"
@@ -1068,34 +1074,8 @@ operations:
 
 #[test]
 fn a_batch_of_struct_items_without_succeeded_and_failed() {
-    let text = "\
-types:
-  Item:
-    doc: An item.
-    struct:
-      name: { type: string, required: true, doc: Name. }
-  Items:
-    doc: Items.
-    transparent: true
-    struct:
-      items: { type: \"[Item]\", required: true, max_items: 10, doc: The items. }
-  Answer:
-    doc: The answer.
-    struct:
-      ok: { type: \"[Item]\", doc: Done. }
-operations:
-  put_items:
-    doc: Put items.
-    source: Put items
-    method: POST
-    path: /items
-    body: Items
-    response: Answer
-    batch: { param: items, key: name }
-    rate_limit_per_sec: 1
-    retry_safe: false
-";
-    let found = diagnostics(text);
+    let text = STRUCT_ITEMS.replace("BATCH", "{ param: items, key: name }");
+    let found = diagnostics(&text);
     assert!(
         found.contains("a `batch` of struct items needs `succeeded`, `failed` and `reason`"),
         "{found}"

@@ -69,22 +69,29 @@ impl PathBuilder {
     }
 
     /// A list parameter as one path segment, items joined by `separator` (itself escaped,
-    /// so `,` is sent as `%2C` as the service expects).
+    /// so `,` is sent as `%2C` as the service expects). Encoded straight into the path: no
+    /// string per item.
     pub fn list<'a>(
         &mut self,
         name: &'static str,
         values: impl IntoIterator<Item = &'a str>,
         separator: &str,
     ) -> Result<(), Error> {
-        let separator = encode_segment(separator);
-        let encoded: Vec<String> = values.into_iter().map(encode_segment).collect();
-        let segment = encoded.join(&separator);
+        let start = self.path.len();
+        for (index, value) in values.into_iter().enumerate() {
+            if index > 0 {
+                self.path.extend(utf8_percent_encode(separator, SEGMENT));
+            }
+            self.path.extend(utf8_percent_encode(value, SEGMENT));
+        }
         // `.` and `..` survive encoding as dot segments (URL parsers treat `%2E` as `.`),
         // and an empty segment changes the path as well.
+        let segment = &self.path[start..];
         if segment.is_empty() || segment == "." || segment == ".." {
-            return Err(self.unsendable(name, &segment));
+            let error = self.unsendable(name, segment);
+            self.path.truncate(start);
+            return Err(error);
         }
-        self.path.push_str(&segment);
         Ok(())
     }
 

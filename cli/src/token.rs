@@ -83,7 +83,7 @@ pub fn parse_lifetime(text: &str) -> Result<u32, String> {
     let number: u64 = number
         .parse()
         .map_err(|_| "expected a whole number, optionally with s, m, h or d".to_owned())?;
-    let secs = number.checked_mul(scale).unwrap_or(u64::MAX);
+    let secs = number.saturating_mul(scale);
     match u32::try_from(secs) {
         Ok(0) => Err("must be at least 1 second".to_owned()),
         Ok(secs) => Ok(secs),

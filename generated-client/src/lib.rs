@@ -66,9 +66,10 @@ mod generated;
 #[rustfmt::skip]
 include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 
-/// The README's Rust examples are compiled as doctests.
+/// The crate README's Rust examples are compiled as doctests (the README is in the
+/// package; the workspace README's are compiled by `agora-chat-quickstart`).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 #[cfg(feature = "client")]

@@ -42,6 +42,8 @@ mod orchestrator;
 #[cfg(feature = "client")]
 pub mod paginate;
 #[cfg(feature = "client")]
+mod raw;
+#[cfg(feature = "client")]
 mod request;
 pub mod response;
 #[cfg(feature = "client")]
@@ -77,6 +79,8 @@ pub use client::{Client, ClientBuilder, ConfigError};
 #[cfg(feature = "client")]
 pub use error::{ApiError, Error, RawBody};
 pub use generated::{operations, types};
+#[cfg(feature = "client")]
+pub use raw::RawRequest;
 #[cfg(feature = "client")]
 pub use response::Response;
 pub use secret::Secret;

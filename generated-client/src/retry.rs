@@ -10,7 +10,7 @@ use std::time::Duration;
 
 /// What an attempt's outcome means for retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     /// The service throttled the request (429 `reach_limit`, 503): it was not processed.
     Throttled,
     /// A failure that may pass (500, 502, 504, 408, a reset, a timeout); `not_sent` when the
@@ -22,7 +22,7 @@ pub enum Class {
 
 /// The outcome of one attempt, as far as classification needs it.
 #[derive(Debug, Clone, Copy)]
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// An answer: its status and, for a failure, the service's `error` code (the error
     /// body is decoded once, by the pipeline, and shared).
     Response {
@@ -41,7 +41,7 @@ pub enum Outcome<'a> {
 /// its `error` code, when the answer's status is the one the table gives that code; otherwise
 /// (no code, a code the table leaves to the status, an unexpected pairing such as a gateway's
 /// 503) by its status alone.
-pub fn classify(outcome: Outcome<'_>) -> Class {
+pub(crate) fn classify(outcome: Outcome<'_>) -> Class {
     match outcome {
         Outcome::ConnectFailed => Class::Transient { not_sent: true },
         Outcome::TimedOut | Outcome::Broken => Class::Transient { not_sent: false },
@@ -78,7 +78,7 @@ fn status_class(status: u16) -> Class {
 
 /// Whether an operation may be retried after this class of failure: operations that are
 /// not retry safe (create) only when the request provably was not processed.
-pub fn may_retry(op: &OperationMeta, class: Class) -> bool {
+pub(crate) fn may_retry(op: &OperationMeta, class: Class) -> bool {
     match class {
         Class::Final => false,
         Class::Throttled | Class::Transient { not_sent: true } => true,

@@ -386,7 +386,7 @@ impl ClientBuilder {
         let base_url =
             var("AGORA_CHAT_BASE_URL").ok_or(ConfigError::MissingEnv("AGORA_CHAT_BASE_URL"))?;
         parse_base_url(Some(&base_url), builder.allow_http)
-            .map_err(|err| err.from_env("AGORA_CHAT_BASE_URL", Some(&base_url)))?;
+            .map_err(|err| err.caused_by_env("AGORA_CHAT_BASE_URL", Some(&base_url)))?;
         builder.base_url = Some(base_url);
         builder.app_key = checked_var(&var, "AGORA_CHAT_APP_KEY", |key| {
             split_app_key(key).and_then(|(org, app)| {
@@ -425,7 +425,7 @@ fn checked_var(
     let Some(value) = var(name) else {
         return Ok(None);
     };
-    check(&value).map_err(|err| err.from_env(name, Some(&value)))?;
+    check(&value).map_err(|err| err.caused_by_env(name, Some(&value)))?;
     Ok(Some(value))
 }
 
@@ -444,7 +444,7 @@ fn tokens_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Tokens, Con
                     _ => ("AGORA_CHAT_APP_CERTIFICATE", None),
                 };
                 let err = ConfigError::Credentials(AuthError::Mint(err));
-                return Err(err.from_env(name, value));
+                return Err(err.caused_by_env(name, value));
             }
             Ok(Tokens::App(AppCredentials::new(app_id, certificate)))
         }
@@ -594,7 +594,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// This error, as caused by the value of environment variable `var`.
-    fn from_env(self, var: &'static str, value: Option<&str>) -> ConfigError {
+    fn caused_by_env(self, var: &'static str, value: Option<&str>) -> ConfigError {
         ConfigError::Env {
             var,
             value: value.map(str::to_owned),

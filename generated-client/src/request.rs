@@ -21,6 +21,8 @@ pub(crate) struct Call {
     /// The path below `/{org_name}/{app_name}`, already encoded.
     pub path: String,
     pub query: Vec<(&'static str, String)>,
+    /// Query parameters named at run time (raw requests), after `query`.
+    pub extra_query: Vec<(String, String)>,
     pub body: Option<bytes::Bytes>,
 }
 
@@ -30,6 +32,7 @@ impl Call {
             op,
             path,
             query: Vec::new(),
+            extra_query: Vec::new(),
             body: None,
         }
     }

@@ -541,9 +541,15 @@ async fn retried_errors_keep_the_last_answer() {
     let api = err.api().expect("the last answer");
     assert_eq!(api.raw_body.as_ref().map(|raw| raw.len), Some(0));
     assert_eq!(server.take_requests().len(), 3);
+    // The last answer is the source, not repeated in the message.
     assert_eq!(
         err.to_string(),
-        "delete_chatroom: attempt limit reached after 3 attempt(s): delete_chatroom: HTTP 503; body: (empty)"
+        "delete_chatroom: attempt limit reached after 3 attempt(s)"
+    );
+    let source = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(
+        source.as_deref(),
+        Some("delete_chatroom: HTTP 503; body: (empty)")
     );
 
     // A 429's Retry-After is honoured within the policy's cap, and kept.

@@ -43,7 +43,12 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
+    /// A builder for a client. With the default `rustls-ring` feature it also installs ring as
+    /// rustls's process-wide crypto provider when the application has not chosen one, so a
+    /// `reqwest::Client` built after this call (for
+    /// [`http_client`](ClientBuilder::http_client)) can speak TLS.
     pub fn builder() -> ClientBuilder {
+        crate::tls::install_default_provider();
         ClientBuilder::default()
     }
 
@@ -583,7 +588,9 @@ pub enum ConfigError {
     Redis(crate::limit::shared::InvalidRedisUrl),
     /// `AGORA_CHAT_REDIS_URL` is set but this build cannot share rate limits through Redis:
     /// refused rather than pace each process alone when the operator asked to share.
-    #[error("environment variable AGORA_CHAT_REDIS_URL is set, but this build of agora-chat has no `redis` feature")]
+    #[error(
+        "environment variable AGORA_CHAT_REDIS_URL is set, but this build of agora-chat has no `redis` feature"
+    )]
     RedisUnsupported,
     /// The base URL is `https://` but this build has no TLS stack.
     #[error(

@@ -2,7 +2,7 @@
 //! pipeline as every generated method (token, rate limit, retries, error decoding).
 
 use crate::error::Error;
-use crate::operation::{Method, OperationMeta, Pagination};
+use crate::operation::{Method, OperationMeta, Pagination, Payload};
 use crate::request::{Call, PathBuilder};
 use crate::{Client, Response};
 use serde::Serialize;
@@ -24,6 +24,8 @@ const fn raw_meta(method: Method, retry_safe: bool) -> OperationMeta {
         retry_safe,
         retry_observes_done: None,
         pagination: Pagination::None,
+        // A raw answer is read like most calls: its `data` beside the envelope.
+        payload: Payload::Data,
     }
 }
 

@@ -95,8 +95,21 @@ impl CliError {
 
 impl From<agora_chat::Error> for CliError {
     fn from(err: agora_chat::Error) -> Self {
-        CliError::new(ExitClass::of(&err), err.to_string())
+        CliError::new(ExitClass::of(&err), with_causes(&err))
     }
+}
+
+/// `error: cause: its cause`: each error of the chain once (Display of each never repeats
+/// its source), so the user sees why, not only what.
+fn with_causes(err: &dyn std::error::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }
 
 #[cfg(test)]

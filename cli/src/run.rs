@@ -275,21 +275,22 @@ fn shown(path: &Path) -> String {
     }
 }
 
-/// The whole request body as JSON, for shapes no flag can say (and for scripts).
+/// The whole request body as JSON, for shapes no flag can say (and for scripts). The field
+/// names (clap's argument ids) stay clear of the generated `body_<field>` flags.
 #[derive(Debug, clap::Args)]
 pub struct BodyArgs {
     /// The whole request body as JSON; field flags given beside it replace its fields
-    #[arg(long = "body-json", value_name = "JSON", value_parser = parse_json, conflicts_with = "body_file")]
-    body_json: Option<Value>,
+    #[arg(long = "body-json", value_name = "JSON", value_parser = parse_json, conflicts_with = "whole_body_file")]
+    whole_body_json: Option<Value>,
     /// The whole request body from a JSON file (`-`: standard input); field flags replace its fields
     #[arg(long = "body-file", value_name = "PATH")]
-    body_file: Option<PathBuf>,
+    whole_body_file: Option<PathBuf>,
 }
 
 impl BodyArgs {
     /// The body: `--body-json`/`--body-file` (or `{}`), with the field flags laid over it.
     pub fn decode<T: DeserializeOwned>(self, fields: Map<String, Value>) -> Result<T, CliError> {
-        let base = match (self.body_json, self.body_file) {
+        let base = match (self.whole_body_json, self.whole_body_file) {
             (Some(json), _) => json,
             (None, Some(path)) => {
                 let text = read_input(&path)?;
@@ -323,8 +324,8 @@ mod tests {
     #[test]
     fn flags_are_laid_over_the_json_body() {
         let body = BodyArgs {
-            body_json: Some(serde_json::json!({"name": "a", "owner": "o"})),
-            body_file: None,
+            whole_body_json: Some(serde_json::json!({"name": "a", "owner": "o"})),
+            whole_body_file: None,
         };
         let mut fields = Map::new();
         put(&mut fields, "name", Some("b"));

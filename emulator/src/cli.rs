@@ -17,7 +17,7 @@ pub const CONTROLS_HELP: &str = r#"The API lives under http://HOST:PORT/ORG/APP.
 "listening on http://HOST:PORT" goes to stdout (the API and log lines go to stderr).
 
 Test controls, outside /ORG/APP (JSON in and out; with --admin-token, every control but
-health and openapi.json need "Authorization: Bearer <admin token>", else 401 unauthorized):
+health and openapi.json needs "Authorization: Bearer <admin token>", else 401 unauthorized):
   GET    /_emulator/health                 {"status": "ok"}
   GET    /_emulator/openapi.json           the OpenAPI 3.1 document of the API (public)
   GET    /_emulator/info                   {"name", "version", "org", "app", "auth": [..],
@@ -59,9 +59,8 @@ For a test suite in any language: start the binary with --port 0, read the
 between tests, and stop it with SIGTERM or Ctrl-C."#;
 
 /// A local server that speaks the Agora Chat chatroom REST API, for tests and demos.
-///
-/// Public so that other command lines (the `agora-chat emulator` subcommand) take the same
-/// flags by flattening it; [`Cli::into_args`] checks them.
+// Public so that other command lines (the `agora-chat emulator` subcommand) take the same
+// flags by flattening it; `Cli::into_args` checks them. (A `///` line here would show in --help.)
 #[derive(Debug, Parser)]
 #[command(
     name = "agora-chat-emulator",

@@ -703,3 +703,8 @@ fn below<'a>(path: &'a str, first: &str, second: &str) -> Option<&'a str> {
     let rest = rest.strip_prefix('/')?.strip_prefix(second)?;
     (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
+
+/// The crate README's Rust examples are compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -61,7 +61,7 @@ pub struct Progress {
 }
 
 /// Runs `call` for every item, at most `concurrency` at once; results in the items' order.
-pub async fn run<I, T, F, Fut>(
+pub(crate) async fn run<I, T, F, Fut>(
     items: Vec<I>,
     options: &BulkOptions,
     call: F,
@@ -119,7 +119,7 @@ impl<K, T> Lookup<K, T> {
 
 /// How a batched lookup splits and matches its keys.
 #[derive(Debug, Clone)]
-pub struct BatchSpec<K, T> {
+pub(crate) struct BatchSpec<K, T> {
     pub chunk_size: usize,
     /// The key an item answers for.
     pub key_of: fn(&T) -> &K,
@@ -136,7 +136,7 @@ fn is_code(err: &Error, code: Option<&str>) -> bool {
 
 /// Looks up any number of keys: de-duplicated, split into chunks, fetched with bounded
 /// concurrency; one [`Lookup`] per distinct key, in the order of first appearance.
-pub async fn lookup<K, T, F, Fut>(
+pub(crate) async fn lookup<K, T, F, Fut>(
     keys: &[K],
     spec: BatchSpec<K, T>,
     options: &BulkOptions,

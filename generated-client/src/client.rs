@@ -43,7 +43,12 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
+    /// A builder for a client. With the default `rustls-ring` feature it also installs ring as
+    /// rustls's process-wide crypto provider when the application has not chosen one, so a
+    /// `reqwest::Client` built after this call (for
+    /// [`http_client`](ClientBuilder::http_client)) can speak TLS.
     pub fn builder() -> ClientBuilder {
+        crate::tls::install_default_provider();
         ClientBuilder::default()
     }
 
@@ -386,7 +391,7 @@ impl ClientBuilder {
         let base_url =
             var("AGORA_CHAT_BASE_URL").ok_or(ConfigError::MissingEnv("AGORA_CHAT_BASE_URL"))?;
         parse_base_url(Some(&base_url), builder.allow_http)
-            .map_err(|err| err.read_from_env("AGORA_CHAT_BASE_URL", Some(&base_url)))?;
+            .map_err(|err| err.caused_by_env("AGORA_CHAT_BASE_URL", Some(&base_url)))?;
         builder.base_url = Some(base_url);
         builder.app_key = checked_var(&var, "AGORA_CHAT_APP_KEY", |key| {
             split_app_key(key).and_then(|(org, app)| {
@@ -425,7 +430,7 @@ fn checked_var(
     let Some(value) = var(name) else {
         return Ok(None);
     };
-    check(&value).map_err(|err| err.read_from_env(name, Some(&value)))?;
+    check(&value).map_err(|err| err.caused_by_env(name, Some(&value)))?;
     Ok(Some(value))
 }
 
@@ -444,7 +449,7 @@ fn tokens_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Tokens, Con
                     _ => ("AGORA_CHAT_APP_CERTIFICATE", None),
                 };
                 let err = ConfigError::Credentials(AuthError::Mint(err));
-                return Err(err.read_from_env(name, value));
+                return Err(err.caused_by_env(name, value));
             }
             Ok(Tokens::App(AppCredentials::new(app_id, certificate)))
         }
@@ -596,7 +601,7 @@ pub enum ConfigError {
 
 impl ConfigError {
     /// This error, as caused by the value of environment variable `var`.
-    fn read_from_env(self, var: &'static str, value: Option<&str>) -> ConfigError {
+    fn caused_by_env(self, var: &'static str, value: Option<&str>) -> ConfigError {
         ConfigError::Env {
             var,
             value: value.map(str::to_owned),

@@ -264,6 +264,41 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An API error as the client would report it, for testing code that handles errors.
+    ///
+    /// ```
+    /// use agora_chat::{ApiError, Error, types::{ErrorBody, ErrorCode}};
+    ///
+    /// let body = ErrorBody::default()
+    ///     .error(ErrorCode::ServiceResourceNotFound)
+    ///     .error_description("Service resource not found");
+    /// let err = Error::from(ApiError::new("delete_chatroom", 404, body));
+    /// assert_eq!(err.status(), Some(404));
+    /// assert_eq!(err.code(), Some(&ErrorCode::ServiceResourceNotFound));
+    /// ```
+    pub fn new(operation: &'static str, status: u16, body: ErrorBody) -> Self {
+        Self {
+            operation,
+            status,
+            body,
+            raw_body: None,
+            retry_after: None,
+        }
+    }
+
+    /// With the `Retry-After` the service sent.
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// With a raw body that was not the service's JSON error body.
+    pub fn with_raw_body(mut self, body: &[u8]) -> Self {
+        self.raw_body = Some(RawBody::new(body));
+        self
+    }
+
+    /// The service's `error` code, when it sent one.
     pub fn code(&self) -> Option<&ErrorCode> {
         self.body.error.as_ref()
     }
@@ -294,6 +329,12 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl From<ApiError> for Error {
+    fn from(api: ApiError) -> Self {
+        Error::Api(Box::new(api))
+    }
+}
 
 /// The start of a body that was not the expected JSON, kept for diagnosis.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -42,6 +42,8 @@ mod orchestrator;
 #[cfg(feature = "client")]
 pub mod paginate;
 #[cfg(feature = "client")]
+mod raw;
+#[cfg(feature = "client")]
 mod request;
 pub mod response;
 #[cfg(feature = "client")]
@@ -67,9 +69,10 @@ mod generated;
 #[rustfmt::skip]
 include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
 
-/// The README's Rust examples are compiled as doctests.
+/// The crate README's Rust examples are compiled as doctests (the README is in the
+/// package; the workspace README's are compiled by `agora-chat-quickstart`).
 #[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 #[cfg(feature = "client")]
@@ -77,6 +80,8 @@ pub use client::{Client, ClientBuilder, ConfigError};
 #[cfg(feature = "client")]
 pub use error::{ApiError, Error, RawBody};
 pub use generated::{operations, types};
+#[cfg(feature = "client")]
+pub use raw::RawRequest;
 #[cfg(feature = "client")]
 pub use response::Response;
 pub use secret::Secret;

@@ -229,9 +229,10 @@ impl Client {
         let mut url = self.inner.api_root.clone();
         let path = format!("{}{}", self.inner.api_root.path(), call.path);
         url.set_path(&path);
-        if !call.query.is_empty() {
+        if !call.query.is_empty() || !call.extra_query.is_empty() {
             url.query_pairs_mut()
-                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())));
+                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())))
+                .extend_pairs(call.extra_query.iter().map(|(k, v)| (k, v)));
         }
         url
     }

@@ -32,7 +32,7 @@ impl<T, Q> Page<T, Q> {
 }
 
 /// The query of a paginated operation: knows how to ask for the next page.
-pub trait PageQuery: Sized + Clone + Send + Sync + 'static {
+pub(crate) trait PageQuery: Sized + Clone + Send + Sync + 'static {
     /// The query of the page after one that held `items` items and, for cursor paging,
     /// answered `cursor`; `None` when that page was the last.
     fn next_page(&self, items: usize, cursor: Option<&str>) -> Option<Self>;
@@ -47,12 +47,12 @@ pub trait PageQuery: Sized + Clone + Send + Sync + 'static {
 }
 
 /// Cursor paging: the next page exists exactly when the service sent a cursor.
-pub fn next_by_cursor(cursor: Option<&str>) -> Option<String> {
+pub(crate) fn next_by_cursor(cursor: Option<&str>) -> Option<String> {
     cursor.filter(|c| !c.is_empty()).map(str::to_owned)
 }
 
 /// Page-number paging: a page shorter than the page size is the last.
-pub fn next_by_number(pagenum: u32, pagesize: u32, items: usize) -> Option<u32> {
+pub(crate) fn next_by_number(pagenum: u32, pagesize: u32, items: usize) -> Option<u32> {
     // Past `u32::MAX` there is no page to ask for: the listing ends there.
     (items > 0 && items >= pagesize as usize)
         .then(|| pagenum.checked_add(1))
@@ -75,7 +75,7 @@ struct StreamState<T, Q, F> {
 /// cursor, a page that repeats the one before it (the listing does not advance, e.g. a
 /// service that ignores the page number) or more than [`MAX_PAGES`] pages ends the stream
 /// with [`Error::Pagination`]; any other error ends it after that error.
-pub fn stream<T, Q, F, Fut>(
+pub(crate) fn stream<T, Q, F, Fut>(
     operation: &'static str,
     first: Q,
     fetch: F,

@@ -222,13 +222,85 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 /// An optional field of a `tolerant` struct (envelope metadata, error bodies): the value is
 /// decoded on its own, and one of an unexpected type (a `timestamp` string, an `entities`
 /// object, a negative `count`) is dropped as `None` instead of failing the whole body.
+///
+/// A scalar is decoded straight from the input; only an array or an object is first
+/// buffered as a `serde_json::Value` (it must be read whole before it can be dropped).
 pub fn tolerant<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(T::deserialize(value).ok())
+    deserializer.deserialize_any(tolerant_impl::Tolerant(std::marker::PhantomData))
+}
+
+mod tolerant_impl {
+    use serde::de::value::{
+        BoolDeserializer, Error as Dropped, F64Deserializer, I64Deserializer,
+        MapAccessDeserializer, SeqAccessDeserializer, StrDeserializer, U64Deserializer,
+        UnitDeserializer,
+    };
+    use serde::de::{DeserializeOwned, Error, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    pub(super) struct Tolerant<T>(pub PhantomData<T>);
+
+    /// `T` from one value, or `None` when it is not a `T`.
+    fn from<'a, T: DeserializeOwned>(value: impl Deserializer<'a, Error = Dropped>) -> Option<T> {
+        T::deserialize(value).ok()
+    }
+
+    impl<'de, T: DeserializeOwned> Visitor<'de> for Tolerant<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+
+        fn visit_bool<E: Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(from(BoolDeserializer::new(v)))
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(from(I64Deserializer::new(v)))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(from(U64Deserializer::new(v)))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(from(F64Deserializer::new(v)))
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(from(StrDeserializer::new(v)))
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            let unit: UnitDeserializer<Dropped> = ().into_deserializer();
+            Ok(from(unit))
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            self.visit_unit()
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let value = serde_json::Value::deserialize(SeqAccessDeserializer::new(seq))?;
+            Ok(T::deserialize(value).ok())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            let value = serde_json::Value::deserialize(MapAccessDeserializer::new(map))?;
+            Ok(T::deserialize(value).ok())
+        }
+    }
 }
 
 /// Decoders for values the service sends in more than one form.
@@ -338,6 +410,7 @@ pub mod one_key {
     use serde::de::{Error, MapAccess, Visitor};
     use serde::ser::SerializeMap;
     use serde::{Deserializer, Serializer};
+    use std::borrow::Cow;
     use std::fmt;
 
     pub fn serialize<S: Serializer>(
@@ -350,31 +423,132 @@ pub mod one_key {
         map.end()
     }
 
-    /// The single (key, value) pair of the object; none or several keys are an error.
+    /// The single (key, value) pair of the object; none or several keys are an error. The
+    /// key is borrowed from the input when it can be (it is only matched against the known
+    /// keys), so a known key costs no allocation.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<(String, String), D::Error> {
+    ) -> Result<(Cow<'de, str>, String), D::Error> {
         struct OneKeyVisitor;
 
         impl<'de> Visitor<'de> for OneKeyVisitor {
-            type Value = (String, String);
+            type Value = (Cow<'de, str>, String);
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("an object with exactly one key")
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let entry: (String, String) = map
-                    .next_entry()?
+                let key = map
+                    .next_key::<Key<'de>>()?
                     .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let value: String = map.next_value()?;
                 if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
                     return Err(A::Error::invalid_length(2, &self));
                 }
-                Ok(entry)
+                Ok((key.0, value))
             }
         }
 
         deserializer.deserialize_map(OneKeyVisitor)
+    }
+
+    /// A map key, borrowed from the input when the input allows it.
+    struct Key<'de>(Cow<'de, str>);
+
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a string key")
+                }
+
+                fn visit_borrowed_str<E: Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(key)))
+                }
+
+                fn visit_str<E: Error>(self, key: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(key.to_owned())))
+                }
+
+                fn visit_string<E: Error>(self, key: String) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(key)))
+                }
+            }
+
+            deserializer.deserialize_str(KeyVisitor)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::types::{Affiliation, ResponseMeta};
+    use serde_json::json;
+
+    #[test]
+    fn tolerant_fields_keep_good_values_and_drop_bad_ones() {
+        let body = br#"{"action":"get","timestamp":"soon","count":-3,"duration":7,
+            "entities":{"not":"a list"},"properties":null,"params":{"limit":["5"]},
+            "cursor":12,"uri":"http://x/\u0041"}"#;
+        let meta: ResponseMeta = serde_json::from_slice(body).expect("decodes");
+        assert_eq!(meta.action.as_deref(), Some("get"));
+        assert_eq!(meta.timestamp, None);
+        assert_eq!(meta.count, None);
+        assert_eq!(meta.duration, Some(7));
+        assert_eq!(meta.entities, None);
+        assert_eq!(meta.properties, Some(serde_json::Value::Null));
+        assert_eq!(
+            meta.params.and_then(|p| p.get("limit").cloned()),
+            Some(vec!["5".to_owned()])
+        );
+        assert_eq!(meta.cursor, None);
+        assert_eq!(meta.uri.as_deref(), Some("http://x/A"));
+    }
+
+    #[test]
+    fn tolerant_fields_decode_from_any_deserializer() {
+        // A `Value` lends no strings: the same results as from bytes.
+        let value = json!({"action": "get", "timestamp": 5, "entities": [], "count": 1.5});
+        let meta: ResponseMeta = serde_json::from_value(value).expect("decodes");
+        assert_eq!(meta.action.as_deref(), Some("get"));
+        assert_eq!(meta.timestamp, Some(5));
+        assert_eq!(meta.entities, Some(Vec::new()));
+        assert_eq!(meta.count, None);
+    }
+
+    #[test]
+    fn one_key_objects_decode_with_borrowed_escaped_or_owned_keys() {
+        let borrowed: Vec<Affiliation> =
+            serde_json::from_slice(br#"[{"owner":"a"},{"member":"b"},{"admin":"c"}]"#)
+                .expect("decodes");
+        let escaped: Affiliation =
+            serde_json::from_slice(br#"{"\u006fwner":"a"}"#).expect("decodes");
+        let owned: Affiliation = serde_json::from_value(json!({"member": "b"})).expect("decodes");
+        assert_eq!(
+            borrowed,
+            vec![
+                Affiliation::Owner("a".into()),
+                Affiliation::Member("b".into()),
+                Affiliation::Other {
+                    key: "admin".into(),
+                    value: "c".into()
+                },
+            ]
+        );
+        assert_eq!(escaped, Affiliation::Owner("a".into()));
+        assert_eq!(owned, Affiliation::Member("b".into()));
+        for bad in [
+            &br#"{}"#[..],
+            br#"{"owner":"a","member":"b"}"#,
+            br#"{"owner":1}"#,
+        ] {
+            assert!(serde_json::from_slice::<Affiliation>(bad).is_err());
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// What an attempt's outcome means for retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
+pub(crate) enum Class {
     /// The service throttled the request (429 `reach_limit`, 503): it was not processed.
     Throttled,
     /// A failure that may pass (500, 502, 504, 408, a reset, a timeout); `not_sent` when the
@@ -24,7 +24,7 @@ pub enum Class {
 
 /// The outcome of one attempt, as far as classification needs it.
 #[derive(Debug, Clone, Copy)]
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// An answer: its status and, for a failure, the service's `error` code (the error
     /// body is decoded once, by the pipeline, and shared).
     Response {
@@ -43,7 +43,7 @@ pub enum Outcome<'a> {
 /// its `error` code, when the answer's status is the one the table gives that code; otherwise
 /// (no code, a code the table leaves to the status, an unexpected pairing such as a gateway's
 /// 503) by its status alone.
-pub fn classify(outcome: Outcome<'_>) -> Class {
+pub(crate) fn classify(outcome: Outcome<'_>) -> Class {
     match outcome {
         Outcome::ConnectFailed => Class::Transient { not_sent: true },
         Outcome::TimedOut | Outcome::Broken => Class::Transient { not_sent: false },
@@ -80,7 +80,7 @@ fn status_class(status: u16) -> Class {
 
 /// Whether an operation may be retried after this class of failure: operations that are
 /// not retry safe (create) only when the request provably was not processed.
-pub fn may_retry(op: &OperationMeta, class: Class) -> bool {
+pub(crate) fn may_retry(op: &OperationMeta, class: Class) -> bool {
     match class {
         Class::Final => false,
         Class::Throttled | Class::Transient { not_sent: true } => true,
@@ -167,6 +167,42 @@ impl RetryPolicy {
             max_attempts: 1,
             ..Self::default()
         }
+    }
+
+    /// With `attempts` attempts in all, the first included (1 = never retry).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// With this backoff before the first retry (it doubles with each retry).
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// With this longest single wait.
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// With this time limit for the whole call (`None`: only the attempts' limits).
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// With this time limit for one attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// With this way of randomising delays.
+    pub fn jitter(mut self, jitter: Jitter) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     /// The wait before retry number `retry` (1-based), honouring `retry_after` within the cap.

@@ -9,6 +9,21 @@ pub(crate) const HAS_TLS: bool = cfg!(any(
     feature = "rustls-ring"
 ));
 
+/// With `rustls-ring` alone, reqwest has no crypto provider of its own: a `reqwest::Client`
+/// a user builds (for [`http_client`](crate::ClientBuilder::http_client)) would panic without
+/// a process-wide default. Installs ring as that default when none is installed yet; never
+/// replaces one the application chose.
+pub(crate) fn install_default_provider() {
+    #[cfg(all(
+        feature = "rustls-ring",
+        not(any(feature = "native-tls", feature = "aws-lc-rs"))
+    ))]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err only when another thread installed one first: that one stays, as wanted.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 /// Selects the TLS stack the features ask for on a reqwest client builder.
 pub(crate) fn configure(
     builder: reqwest::ClientBuilder,

@@ -146,22 +146,37 @@ fn origin(url: &reqwest::Url) -> String {
     }
 }
 
-/// Reads the body, refusing more than `limit` bytes instead of exhausting memory.
+/// Reads the body, refusing more than `limit` bytes instead of exhausting memory. A body
+/// that arrives in one chunk is kept as it is; a longer one is gathered into a buffer
+/// sized from `Content-Length` (within the limit), so it is copied once, without regrowth.
 async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Result<Bytes, Failure> {
     let status = response.status().as_u16();
     let too_large = Failure::TooLarge { status, limit };
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit as u64)
-    {
+    let expected = response.content_length();
+    if expected.is_some_and(|len| len > limit as u64) {
         return Err(too_large);
     }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(Failure::Http)? {
+    let Some(first) = response.chunk().await.map_err(Failure::Http)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > limit {
+        return Err(too_large);
+    }
+    let Some(second) = response.chunk().await.map_err(Failure::Http)? else {
+        return Ok(first);
+    };
+    // Within `limit` (checked above), so the capacity is bounded by it as well.
+    let capacity = expected.map_or(0, |len| len as usize);
+    let mut body =
+        bytes::BytesMut::with_capacity(capacity.max(first.len() + second.len()).min(limit));
+    let mut next = Some(second);
+    body.extend_from_slice(&first);
+    while let Some(chunk) = next {
         if body.len().saturating_add(chunk.len()) > limit {
             return Err(too_large);
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(Failure::Http)?;
     }
     Ok(body.freeze())
 }

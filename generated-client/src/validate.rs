@@ -200,7 +200,10 @@ impl std::error::Error for ValidationError {}
 /// The longest username the service accepts, in characters.
 pub const USERNAME_MAX_CHARS: usize = 64;
 
-/// Collects violations; one method per rule of the spec.
+/// Collects violations; one method per rule of the spec. Used by the generated code and
+/// the emulator, not meant to be called directly: every request type implements
+/// [`Validate`], and the client validates before sending.
+#[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct Checker {
     violations: Vec<Violation>,

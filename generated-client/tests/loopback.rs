@@ -351,10 +351,7 @@ async fn invalid_requests_are_not_sent() {
             .create_chatroom(&CreateChatroom::new("n", "d", "a b"))
             .await
             .map(drop),
-        client
-            .get_chatrooms(std::iter::empty::<&str>())
-            .await
-            .map(drop),
+        client.get_chatrooms(Vec::<&str>::new()).await.map(drop),
         client
             .update_chatroom(&ChatroomId::new("1"), &UpdateChatroom::default())
             .await
@@ -573,7 +570,7 @@ async fn dot_segments_are_refused_locally() {
         matches!(result, Err(Error::Validation { .. })),
         "{result:?}"
     );
-    let result = client.get_chatrooms(std::iter::empty::<&str>()).await;
+    let result = client.get_chatrooms(Vec::<&str>::new()).await;
     assert!(
         matches!(result, Err(Error::Validation { .. })),
         "{result:?}"

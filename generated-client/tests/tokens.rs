@@ -189,8 +189,15 @@ async fn client_credentials_are_exchanged_at_the_token_endpoint() {
     let bad = client("wrong-secret");
     let err = list(&bad).await.expect_err("wrong client credentials");
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
-    assert!(err.to_string().contains("HTTP 401"), "{err}");
-    let shown = format!("{err:?} {err} {good:?} {bad:?}");
+    // Display names this error only; the HTTP status is its cause's.
+    let mut report = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(inner) = cause {
+        report.push_str(&format!(": {inner}"));
+        cause = inner.source();
+    }
+    assert!(report.contains("HTTP 401"), "{report}");
+    let shown = format!("{err:?} {report} {good:?} {bad:?}");
     assert!(
         !shown.contains(SECRET) && !shown.contains("wrong-secret"),
         "{shown}"

@@ -63,8 +63,8 @@ pub struct CreateChatroomArgs {
         value_name = "TEXT",
         help = "Chatroom name, 1 to 128 characters",
         long_help = "Chatroom name, 1 to 128 characters.\n\nValidated: 1 to 128 characters.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_name: Option<String>,
     #[arg(
@@ -72,8 +72,8 @@ pub struct CreateChatroomArgs {
         value_name = "TEXT",
         help = "Chatroom description, at most 512 characters",
         long_help = "Chatroom description, at most 512 characters.\n\nValidated: at most 512 characters.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_description: Option<String>,
     #[arg(
@@ -81,8 +81,8 @@ pub struct CreateChatroomArgs {
         value_name = "USERNAME",
         help = "Username of the chatroom owner",
         long_help = "Username of the chatroom owner.\n\nValidated: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_owner: Option<String>,
     #[arg(

@@ -56,8 +56,8 @@ pub struct RegisterUserArgs {
         value_name = "USERNAME",
         help = "The new user's username (1 to 64 of `a-z A-Z 0-9 _ - .`; stored lower-cased)",
         long_help = "The new user's username (1 to 64 of `a-z A-Z 0-9 _ - .`; stored lower-cased).\n\nValidated: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_username: Option<String>,
     #[arg(
@@ -65,8 +65,8 @@ pub struct RegisterUserArgs {
         value_name = "TEXT",
         help = "The password, 1 to 64 characters (\"password or pin must provided\")",
         long_help = "The password, 1 to 64 characters (\"password or pin must provided\").\n\nValidated: 1 to 64 characters.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_password: Option<String>,
     #[arg(
@@ -100,8 +100,8 @@ pub struct RegisterUsersArgs {
         value_name = "JSON",
         help = "The users to register, 1 to 60 per request",
         long_help = "The users to register, 1 to 60 per request.\n\nValidated: 1 to 60 items.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         value_parser = crate::run::parse_json,
     )]
     body_users: Option<serde_json::Value>,

@@ -276,8 +276,12 @@ fn flags<'a>(ir: &'a Ir, op: &'a Operation) -> Vec<(Flag<'a>, bool)> {
     for (field, place) in fields {
         let (kind, repeated) = flag_shape(ir, &field.ty);
         let mut long = kebab(&field.name);
+        // A name taken by another flag gets its place, then `-field`, until it is free.
         if taken.contains(&long) {
             long = format!("{}-{long}", place_word(place));
+        }
+        while taken.contains(&long) {
+            long.push_str("-field");
         }
         let mut alias = None;
         if repeated
@@ -406,7 +410,7 @@ fn emit_member(
         (Place::Path, false) => quote!(required = true,),
         (Place::Query, false) if field.required => quote!(required = true,),
         (Place::Body, false) if field.required => {
-            quote!(required_unless_present_any = ["body_json", "body_file"],)
+            quote!(required_unless_present_any = ["whole_body_json", "whole_body_file"],)
         }
         _ => quote!(),
     };

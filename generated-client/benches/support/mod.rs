@@ -43,10 +43,25 @@ pub fn details_body(rooms: usize) -> Vec<u8> {
 
 pub const CREATED_BODY: &[u8] = br#"{"action":"post","application":"22bcffa0-8f86-11ea-9df8-516f6df68c6d","applicationName":"bench","data":{"id":"66213271109633"},"duration":0,"entities":[],"organization":"bench","timestamp":1642064417048,"uri":"http://127.0.0.1/bench/bench/chatrooms"}"#;
 
-/// What a hand-written minimal client would decode: the payload only.
+/// The hand-written baseline: what a minimal client written against the service's
+/// documentation decodes, the whole envelope in plain structs of `Option` fields.
 #[derive(Debug, Deserialize)]
 pub struct HandResponse<T> {
     pub data: T,
+    pub action: Option<String>,
+    pub application: Option<String>,
+    #[serde(rename = "applicationName")]
+    pub application_name: Option<String>,
+    pub organization: Option<String>,
+    pub uri: Option<String>,
+    pub path: Option<String>,
+    pub entities: Option<Vec<serde_json::Value>>,
+    pub timestamp: Option<i64>,
+    pub duration: Option<i64>,
+    pub count: Option<u64>,
+    pub cursor: Option<String>,
+    pub properties: Option<serde_json::Value>,
+    pub params: Option<HashMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,8 +77,15 @@ pub struct HandDetail {
     pub custom: Option<String>,
     pub affiliations_count: Option<u32>,
     #[serde(default)]
-    pub affiliations: Vec<HashMap<String, String>>,
+    pub affiliations: Vec<HandAffiliation>,
     pub public: Option<bool>,
+}
+
+/// `{"owner": ..}` or `{"member": ..}`, as a hand-written client would declare it.
+#[derive(Debug, Deserialize)]
+pub struct HandAffiliation {
+    pub owner: Option<String>,
+    pub member: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

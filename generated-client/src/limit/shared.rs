@@ -4,7 +4,7 @@
 //!
 //! One Lua script decides a slot atomically in one round trip, on Redis's clock: it forgets
 //! starts older than the window, reserves the earliest start that keeps the window within
-//! the limit (spaced evenly: see [`RESERVE`]) and answers how long to wait for it (the
+//! the limit (spaced evenly: see `RESERVE`) and answers how long to wait for it (the
 //! caller sleeps that long: no polling).
 //! A `reach_limit` 429 seen by any process sets a short shared penalty that halves the
 //! operation's limit for every process. When Redis is slow or down, calls pace themselves

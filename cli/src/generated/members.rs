@@ -203,8 +203,8 @@ pub struct AddChatroomMembersArgs {
         value_name = "USERNAME",
         help = "The users to add, 1 to 60 (any number through `add_chatroom_members_batched`)",
         long_help = "The users to add, 1 to 60 (any number through `add_chatroom_members_batched`).\n\nValidated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         action = clap::ArgAction::Append,
     )]
     body_usernames: Vec<String>,
@@ -340,8 +340,8 @@ pub struct AddChatroomAdminArgs {
         value_name = "USERNAME",
         help = "The member to make an admin",
         long_help = "The member to make an admin.\n\nValidated: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_newadmin: Option<String>,
     #[command(flatten)]
@@ -447,8 +447,8 @@ pub struct AddChatroomSuperAdminArgs {
         value_name = "USERNAME",
         help = "The user to make a super admin (one per call)",
         long_help = "The user to make a super admin (one per call).\n\nValidated: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_superadmin: Option<String>,
     #[command(flatten)]
@@ -505,8 +505,8 @@ pub struct TransferChatroomOwnerArgs {
         value_name = "USERNAME",
         help = "The member who becomes the owner; the old owner stays a member",
         long_help = "The member who becomes the owner; the old owner stays a member.\n\nValidated: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_newowner: Option<String>,
     #[command(flatten)]

@@ -201,8 +201,8 @@ pub struct MuteChatroomMembersArgs {
         value_name = "USERNAME",
         help = "The members to mute, 1 to 60; they must be members, and not the owner",
         long_help = "The members to mute, 1 to 60; they must be members, and not the owner.\n\nValidated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         action = clap::ArgAction::Append,
     )]
     body_usernames: Vec<String>,
@@ -211,8 +211,8 @@ pub struct MuteChatroomMembersArgs {
         value_name = "JSON",
         help = "How long the mute lasts (at least 1 ms), or `MuteDuration::Forever`",
         long_help = "How long the mute lasts (at least 1 ms), or `MuteDuration::Forever`.\n\nValidated: at least 1.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         value_parser = crate::run::parse_json,
     )]
     body_mute_duration: Option<serde_json::Value>,
@@ -398,8 +398,8 @@ pub struct AddChatroomBlocksArgs {
         value_name = "USERNAME",
         help = "The users, 1 to 60; they must be members",
         long_help = "The users, 1 to 60; they must be members.\n\nValidated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         action = clap::ArgAction::Append,
     )]
     body_usernames: Vec<String>,
@@ -574,8 +574,8 @@ pub struct AddChatroomAllowlistUsersArgs {
         value_name = "USERNAME",
         help = "The users, 1 to 60; they must be members",
         long_help = "The users, 1 to 60; they must be members.\n\nValidated: 1 to 60 items; each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         action = clap::ArgAction::Append,
     )]
     body_usernames: Vec<String>,
@@ -677,8 +677,8 @@ pub struct SetChatroomAnnouncementArgs {
         value_name = "TEXT",
         help = "The announcement text, at most 512 characters; empty when there is none",
         long_help = "The announcement text, at most 512 characters; empty when there is none.\n\nValidated: at most 512 characters.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
     )]
     body_announcement: Option<String>,
     #[command(flatten)]
@@ -761,8 +761,8 @@ pub struct SetChatroomAttributesArgs {
         value_name = "JSON",
         help = "The pairs, 1 to 10; keys of 1 to 128 characters of `a-z A-Z 0-9 _ - .`, values of at most 4,096 characters",
         long_help = "The pairs, 1 to 10; keys of 1 to 128 characters of `a-z A-Z 0-9 _ - .`, values of at most 4,096 characters.\n\nValidated: 1 to 10 items; each key: 1 to 128 characters; each key: only `a-z A-Z 0-9 _ - .`; each value: at most 4096 characters.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         value_parser = crate::run::parse_json,
     )]
     body_metadata: Option<serde_json::Value>,
@@ -822,8 +822,8 @@ pub struct ForceSetChatroomAttributesArgs {
         value_name = "JSON",
         help = "The pairs, 1 to 10; keys of 1 to 128 characters of `a-z A-Z 0-9 _ - .`, values of at most 4,096 characters",
         long_help = "The pairs, 1 to 10; keys of 1 to 128 characters of `a-z A-Z 0-9 _ - .`, values of at most 4,096 characters.\n\nValidated: 1 to 10 items; each key: 1 to 128 characters; each key: only `a-z A-Z 0-9 _ - .`; each value: at most 4096 characters.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         value_parser = crate::run::parse_json,
     )]
     body_metadata: Option<serde_json::Value>,
@@ -884,8 +884,8 @@ pub struct DeleteChatroomAttributesArgs {
         value_name = "TEXT",
         help = "The keys to delete, 1 to 10",
         long_help = "The keys to delete, 1 to 10.\n\nValidated: 1 to 10 items; each item: 1 to 128 characters; each item: only `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         action = clap::ArgAction::Append,
     )]
     body_keys: Vec<String>,
@@ -938,8 +938,8 @@ pub struct ForceDeleteChatroomAttributesArgs {
         value_name = "TEXT",
         help = "The keys to delete, 1 to 10",
         long_help = "The keys to delete, 1 to 10.\n\nValidated: 1 to 10 items; each item: 1 to 128 characters; each item: only `a-z A-Z 0-9 _ - .`.",
-        required_unless_present_any = ["body_json",
-        "body_file"],
+        required_unless_present_any = ["whole_body_json",
+        "whole_body_file"],
         action = clap::ArgAction::Append,
     )]
     body_keys: Vec<String>,

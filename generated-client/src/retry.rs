@@ -91,7 +91,7 @@ pub(crate) fn may_retry(op: &OperationMeta, class: Class) -> bool {
 /// Whether an attempt's answer is the quota throttling (429, classed [`Class::Throttled`]):
 /// the request was not processed and the service is well, so only the deadline bounds its
 /// retries. A 503 is not: it may be a failing service.
-pub fn is_quota_throttle(status: Option<u16>, class: Class) -> bool {
+pub(crate) fn is_quota_throttle(status: Option<u16>, class: Class) -> bool {
     status == Some(429) && class == Class::Throttled
 }
 

@@ -48,7 +48,7 @@ impl Client {
     /// `reqwest::Client` built after this call (for
     /// [`http_client`](ClientBuilder::http_client)) can speak TLS.
     pub fn builder() -> ClientBuilder {
-        crate::tls::install_default_provider();
+        crate::tls::install_default_tls_provider();
         ClientBuilder::default()
     }
 

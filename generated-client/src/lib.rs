@@ -86,5 +86,7 @@ pub use raw::RawRequest;
 pub use response::Response;
 pub use secret::Secret;
 #[cfg(feature = "client")]
+pub use tls::install_default_tls_provider;
+#[cfg(feature = "client")]
 pub use wrapped::HttpError;
 pub use wrapped::JsonError;

@@ -9,11 +9,20 @@ pub(crate) const HAS_TLS: bool = cfg!(any(
     feature = "rustls-ring"
 ));
 
-/// With `rustls-ring` alone, reqwest has no crypto provider of its own: a `reqwest::Client`
-/// a user builds (for [`http_client`](crate::ClientBuilder::http_client)) would panic without
-/// a process-wide default. Installs ring as that default when none is installed yet; never
-/// replaces one the application chose.
-pub(crate) fn install_default_provider() {
+/// Installs ring as rustls's process-wide crypto provider when the application has not chosen
+/// one. Needed only by a program that builds its own `reqwest::Client` (for
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client), or for anything else)
+/// *before* calling [`Client::builder`](crate::Client::builder), which does this itself: with
+/// the default `rustls-ring` feature alone, reqwest has no provider of its own and panics
+/// building a client without one. Never replaces a provider already installed; does nothing
+/// with the `aws-lc-rs` or `native-tls` features.
+///
+/// ```
+/// agora_chat::install_default_tls_provider();
+/// let http = reqwest::Client::builder().build();
+/// assert!(http.is_ok());
+/// ```
+pub fn install_default_tls_provider() {
     #[cfg(all(
         feature = "rustls-ring",
         not(any(feature = "native-tls", feature = "aws-lc-rs"))

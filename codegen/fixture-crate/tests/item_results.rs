@@ -85,7 +85,13 @@ async fn a_list_path_parameter_beside_a_fixed_one_is_chunked_and_answered_per_it
             ItemOutcome::Refused(failure) => format!("refused {:?}", failure.reason),
             ItemOutcome::Duplicate => "duplicate".to_owned(),
             ItemOutcome::Unreported => "unreported".to_owned(),
-            ItemOutcome::Failed(err) => format!("failed {err}"),
+            // Display names the error; the broken rule is its source.
+            ItemOutcome::Failed(err) => format!(
+                "failed {err}: {}",
+                std::error::Error::source(&**err)
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            ),
         })
     };
     assert_eq!(outcome("u0").as_deref(), Some("applied u0"));

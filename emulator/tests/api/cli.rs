@@ -145,7 +145,7 @@ async fn serves_logs_each_request_and_stops_on_ctrl_c() {
         .unwrap_or_else(|| panic!("no URL in {banner}"))
         .to_owned();
     assert!(api.ends_with("/demo/demo"), "{banner}");
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let r = reply(
         http.get(format!("{api}/users/bob/joined_chatrooms"))
             .bearer_auth("t"),
@@ -224,7 +224,7 @@ async fn app_credentials_and_client_credentials_from_flags() {
         !banner.contains(cert) && !banner.contains("csecret"),
         "{banner}"
     );
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let minted = TokenMinter::new(app_id, Secret::from(cert))
         .and_then(|m| m.mint_app_token(600))
         .expect("mints");
@@ -257,7 +257,7 @@ async fn quotas_from_a_flag_and_faults_over_the_admin_endpoint() {
     let notice = server.line();
     assert!(notice.contains("documented quotas"), "{notice}");
     let root = api.trim_end_matches("/demo/demo");
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let quotas = reply(http.get(format!("{root}/_emulator/quotas"))).await;
     assert_eq!(quotas.body["quotas"]["create_chatroom"], 50);
     let fault = r#"{"operation": "list_chatrooms", "fault": "status", "status": 503}"#;
@@ -290,7 +290,7 @@ async fn state_is_saved_on_sigterm_and_seeds_the_next_run() {
     let path = file.to_string_lossy().into_owned();
     let mut server = Server::start(&["--port", "0", "--token", "t", "--state", &path]);
     let base = server.base_url();
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let create = r#"{"name": "kept", "description": "d", "owner": "alice"}"#;
     let created = reply(
         http.post(format!("{base}/demo/demo/chatrooms"))
@@ -342,7 +342,7 @@ async fn secrets_from_the_environment_and_the_admin_token() {
     ];
     let server = Server::start_with(&["--port", "0"], &env);
     let base = server.base_url();
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let list = format!("{base}/demo/demo/chatrooms");
     assert_eq!(
         reply(http.get(&list).bearer_auth("envtok")).await.status,

@@ -50,7 +50,7 @@ impl Api {
         let root = format!("{}/demo/demo", emu.base_url());
         Api {
             emu,
-            http: reqwest::Client::new(),
+            http: http(),
             root,
         }
     }
@@ -180,4 +180,14 @@ pub fn ids(r: &Reply) -> Vec<String> {
     data.iter()
         .map(|d| d["id"].as_str().expect("string id").to_owned())
         .collect()
+}
+
+/// A plain HTTP client for raw requests. In a workspace test run reqwest's TLS is the client
+/// crate's `rustls-no-provider`, which panics without a process-wide provider: install ring
+/// first (never replacing one already installed).
+pub fn http() -> reqwest::Client {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    reqwest::Client::new()
 }

@@ -9,7 +9,7 @@ async fn defaults_are_demo_demo_and_the_default_token() {
     let emu = Emulator::builder().start().await.expect("starts");
     let base = emu.base_url();
     assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with('/'));
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let url = format!("{base}/demo/demo/chatrooms");
     let r = reply(http.get(&url).bearer_auth(DEFAULT_TOKEN)).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -25,7 +25,7 @@ async fn custom_org_and_app() {
         .start()
         .await
         .expect("starts");
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let url = format!("{}/acme/chat/chatrooms", emu.base_url());
     let r = reply(http.get(&url).bearer_auth("t")).await;
     assert_eq!(
@@ -48,7 +48,7 @@ async fn shutdown_stops_serving() {
     let addr = api.emu.addr();
     api.emu.shutdown().await;
     let url = format!("http://{addr}/demo/demo/chatrooms");
-    let fresh = reqwest::Client::new();
+    let fresh = crate::common::http();
     assert!(
         fresh.get(&url).send().await.is_err(),
         "still serving after shutdown"
@@ -63,7 +63,7 @@ async fn drop_stops_serving_without_panicking() {
     let url = format!("http://{addr}/demo/demo/chatrooms");
     let mut refused = false;
     for _ in 0..50 {
-        if reqwest::Client::new().get(&url).send().await.is_err() {
+        if crate::common::http().get(&url).send().await.is_err() {
             refused = true;
             break;
         }
@@ -81,7 +81,7 @@ async fn router_can_be_embedded() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let body = r#"{"name":"n","description":"d","owner":"o"}"#;
     let req = http
         .post(format!("http://{addr}/demo/demo/chatrooms"))

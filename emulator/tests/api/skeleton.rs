@@ -38,7 +38,7 @@ async fn positional_captures_route_shared_prefixes_literals_and_two_parameters()
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let text = |req: reqwest::RequestBuilder| async move {
         let res = req.send().await.expect("answered");
         res.text().await.expect("a body")

@@ -449,7 +449,7 @@ mod tests {
     //! Against a real `redis-server` started per test (see `tests/redis_server`). Each
     //! limiter stands for one process: its own connection and reservation names.
     use super::*;
-    use crate::operation::{Method, Pagination};
+    use crate::operation::{Method, Pagination, Payload};
     use std::io::Write;
     use std::sync::Arc;
 
@@ -463,6 +463,7 @@ mod tests {
         retry_safe: false,
         retry_observes_done: None,
         pagination: Pagination::None,
+        payload: Payload::Data,
     };
 
     /// 4 per window; a window of 31 s so that no test depends on how fast it runs.

@@ -10,7 +10,7 @@
 //! halving per quiet window.
 //!
 //! Two backends: this in-process limiter (the default), and with the `redis` feature the
-//! windows in Redis ([`shared`]), shared by every process of one app key.
+//! windows in Redis (`limit::shared`, feature `redis`), shared by every process of one app key.
 
 #[cfg(feature = "redis")]
 pub mod shared;

@@ -1,6 +1,6 @@
 //! Pages and streams over paginated operations. The generator emits, per paginated
 //! operation, a `*_page` method (items plus the query of the next page, so a caller can
-//! resume later) and a `*_stream` method built on [`stream`].
+//! resume later) and a `*_stream` method built on the crate-private `stream`.
 
 use crate::error::Error;
 /// Defined beside [`Error`], which holds it; named here too, where streams use it.

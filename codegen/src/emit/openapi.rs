@@ -100,6 +100,10 @@ const EXTENSIONS: &[(&str, &str)] = &[
         "x-agora-error-table",
         "On the error code schema: each code's HTTP status, exception class and retry class.",
     ),
+    (
+        "x-agora-alternatives",
+        "On an operation: the other operations on the same path and method (OpenAPI allows one), told apart by the request body (the spec's `dispatch`), each a complete operation object.",
+    ),
 ];
 
 /// The document for `ir`, as pretty JSON ending in a newline. `spec_files` name its sources.
@@ -172,10 +176,28 @@ fn paths(ir: &Ir) -> Value {
         let path = format!("{}{}", ir.base_path, op.path);
         let entry = paths.entry(path).or_insert_with(|| json!({}));
         if let Value::Object(methods) = entry {
-            methods.insert(method_name(op).to_owned(), operation(ir, op));
+            add_operation(methods, method_name(op), operation(ir, op));
         }
     }
     Value::Object(paths)
+}
+
+/// One operation per path and method in OpenAPI: a second one on the same route (the spec's
+/// body `dispatch`) joins the first one's `x-agora-alternatives` rather than replace it.
+fn add_operation(methods: &mut Map<String, Value>, method: &str, operation: Value) {
+    match methods.get_mut(method) {
+        Some(Value::Object(first)) => {
+            let alternatives = first
+                .entry("x-agora-alternatives")
+                .or_insert_with(|| json!([]));
+            if let Value::Array(list) = alternatives {
+                list.push(operation);
+            }
+        }
+        _ => {
+            methods.insert(method.to_owned(), operation);
+        }
+    }
 }
 
 fn method_name(op: &Operation) -> &'static str {

@@ -12,7 +12,7 @@ const DOCUMENT: &str = include_str!("../../emulator/openapi/agora-chat.openapi.j
 fn all_operations(spec: &oas3::Spec) -> Vec<(String, String, serde_json::Value)> {
     let mut found = Vec::new();
     for (path, method, op) in spec.operations() {
-        let value = serde_json::to_value(&op).expect("an operation serializes");
+        let value = serde_json::to_value(op).expect("an operation serializes");
         if let Some(serde_json::Value::Array(others)) = value.get("x-agora-alternatives") {
             for other in others {
                 found.push((path.clone(), method.as_str().to_owned(), other.clone()));

@@ -49,9 +49,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use flate2::write::ZlibEncoder;
 use flate2::{Compression, Decompress, FlushDecompress, Status};
-use hmac::digest::Key;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use ring::hmac;
 
 use crate::secret::Secret;
 
@@ -79,8 +77,6 @@ pub const SERVICE_APAAS: u16 = 7;
 
 /// Length of an HMAC-SHA256 signature.
 const SIGNATURE_LEN: usize = 32;
-
-type HmacSha256 = Hmac<Sha256>;
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -747,10 +743,8 @@ impl AccessToken2 {
     pub fn verify(&self, certificate: &Secret) -> Result<(), TokenError> {
         validate_certificate(certificate)?;
         let key = signing_key(certificate, self.issue_ts, self.salt);
-        let mut mac = HmacSha256::new(&padded_key(&key));
-        mac.update(&self.info);
-        mac.verify_slice(&self.signature)
-            .map_err(|_| TokenError::BadSignature)
+        let key = hmac::Key::new(hmac::HMAC_SHA256, &key);
+        hmac::verify(&key, &self.info, &self.signature).map_err(|_| TokenError::BadSignature)
     }
 
     /// The app id the token was issued for.
@@ -850,21 +844,14 @@ fn sign(certificate: &Secret, issue_ts: u32, salt: u32, info: &[u8]) -> [u8; SIG
     hmac_sha256(&signing_key(certificate, issue_ts, salt), info)
 }
 
-fn hmac_sha256<const N: usize>(key: &[u8; N], msg: &[u8]) -> [u8; 32] {
-    let mut mac = HmacSha256::new(&padded_key(key));
-    mac.update(msg);
-    mac.finalize().into_bytes().into()
-}
-
-/// HMAC zero-pads keys shorter than a block, so a padded fixed-size key gives the
-/// same MAC as the raw key while avoiding the fallible `new_from_slice`.
-fn padded_key<const N: usize>(key: &[u8; N]) -> Key<HmacSha256> {
-    const { assert!(N <= 64, "key must fit one SHA-256 block") };
-    let mut block = Key::<HmacSha256>::default();
-    for (dst, src) in block.iter_mut().zip(key) {
-        *dst = *src;
-    }
-    block
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; SIGNATURE_LEN] {
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), msg);
+    // An HMAC-SHA256 tag is always 32 bytes.
+    let mut out = [0u8; SIGNATURE_LEN];
+    out.iter_mut()
+        .zip(tag.as_ref())
+        .for_each(|(dst, src)| *dst = *src);
+    out
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,9 @@
 //! decisions), [`response`] (envelope decoding), [`error`] (one error type), [`paginate`]
 //! and [`bulk`] (pages, streams, many calls), [`validate`] (the rules' checker).
 
+// Everything public is documented, the generated code included (its docs come from the spec).
+#![deny(missing_docs)]
+
 // Without the `client` feature: the generated types, validation and operation metadata, the
 // error table, the AccessToken2 codec (`auth::access_token`), `Secret` and the decoding
 // helpers the types use. Everything that sends requests needs the feature.
@@ -60,7 +63,6 @@ mod wrapped;
 // Formatted by prettyplease when generated; rustfmt must not reformat it. Every generated
 // public item carries rustdoc from the spec.
 #[rustfmt::skip]
-#[deny(missing_docs)]
 mod generated;
 
 // The generator's per-construct fixtures, compiled against this runtime by the test crate

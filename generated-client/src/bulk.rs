@@ -242,6 +242,7 @@ impl<T> ItemOutcome<T> {
 
 /// One input item of a batched write and what happened to it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ItemReport<K, T> {
     /// The item as the caller gave it (a name, or a struct named by one of its fields).
     pub key: K,

@@ -594,6 +594,7 @@ impl<T> ItemResult<T> {
 
 /// An item the service did not apply a batch request to, with its reason.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ItemFailure<T> {
     /// The service's reason, when it gave one (e.g. `"user: u1 doesn't exist"`).
     pub reason: Option<String>,

@@ -10,7 +10,11 @@ use crate::{HttpError, JsonError};
 use std::fmt;
 use std::time::Duration;
 
-/// Why a call failed.
+/// Why a call failed. [`Display`](std::fmt::Display) gives one sentence per error and
+/// [`source`](std::error::Error::source) the cause, so a report prints each cause once.
+/// The methods answer what callers usually decide on: [`status`](Self::status),
+/// [`code`](Self::code), [`delivery`](Self::delivery), [`is_already_done`](Self::is_already_done);
+/// see [the crate docs](crate#errors) for matching on it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

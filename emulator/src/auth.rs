@@ -26,7 +26,12 @@ pub enum Auth {
     /// AccessToken2 (`007...`) chat **app** tokens for this App ID, signed
     /// with this App Certificate and not expired at the emulator's clock.
     /// Build it with [`Auth::app_certificate`] to have both values checked.
-    AppCertificate { app_id: String, certificate: Secret },
+    AppCertificate {
+        /// The App ID (32 hex digits) tokens must be issued for.
+        app_id: String,
+        /// The App Certificate (32 hex digits) tokens must be signed with.
+        certificate: Secret,
+    },
     /// A token any of these accepts.
     AnyOf(Vec<Auth>),
 }

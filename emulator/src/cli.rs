@@ -133,6 +133,7 @@ struct Users(Vec<String>);
 /// Where the state comes from and whether it is written back.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum StateFile {
+    /// Neither `--state` nor `--seed`: start empty, write nothing.
     #[default]
     None,
     /// `--state`: loaded when it exists, written back on a clean stop.
@@ -144,8 +145,11 @@ pub enum StateFile {
 /// The checked command line.
 #[derive(Debug, PartialEq)]
 pub struct Args {
+    /// `--addr`: where to listen.
     pub addr: SocketAddr,
+    /// `--org`: the org name served.
     pub org: String,
+    /// `--app`: the app name served.
     pub app: String,
     /// `None`: the default token, unless app credentials are given.
     pub token: Option<Secret>,
@@ -153,9 +157,13 @@ pub struct Args {
     pub app_credentials: Option<(String, Secret)>,
     /// Client id and secret for the token endpoint.
     pub client_credentials: Option<(String, Secret)>,
+    /// `--users`: strict mode with only these users; `None`: every user exists.
     pub users: Option<Vec<String>>,
+    /// `--quotas`: whether the documented rate limits are enforced.
     pub quotas: Quotas,
+    /// `--admin-token`: the bearer token the control endpoints require, if any.
     pub admin_token: Option<Secret>,
+    /// `--state` or `--seed`: where the state comes from and whether it is written back.
     pub state: StateFile,
 }
 

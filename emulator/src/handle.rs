@@ -17,7 +17,9 @@ pub struct Info {
     pub name: &'static str,
     /// This crate's version.
     pub version: &'static str,
+    /// The org name served.
     pub org: String,
+    /// The app name served.
     pub app: String,
     /// The ways a bearer token is accepted: `token` (a fixed token), `app_token`
     /// (AccessToken2 for an App ID), `client_credentials` (tokens from `POST /ORG/APP/token`).

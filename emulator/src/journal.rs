@@ -27,6 +27,7 @@ const TEXT_KEPT: usize = 4_096;
 pub struct JournalEntry {
     /// Numbers requests from 1 since start; a reset does not restart it.
     pub seq: u64,
+    /// The HTTP method, e.g. `POST`.
     pub method: String,
     /// The path as sent, e.g. `/demo/demo/chatrooms`.
     pub path: String,

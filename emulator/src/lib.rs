@@ -133,6 +133,9 @@
 //! operations, statuses or header names are refused with 400
 //! `invalid_parameter`.
 
+// Everything public is documented (the generated server code included).
+#![deny(missing_docs)]
+
 mod auth;
 pub mod cli;
 mod clock;
@@ -141,6 +144,7 @@ pub mod faults;
 mod handle;
 // Formatted by prettyplease when generated; rustfmt must not reformat it.
 #[rustfmt::skip]
+/// Code generated from the spec: the server skeleton (`Api` trait, typed handlers, router).
 pub mod generated;
 mod journal;
 mod link;

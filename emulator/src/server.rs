@@ -51,11 +51,14 @@ pub(crate) const APPLICATION_ID: &str = "8be024f0-e978-11e8-b697-5d598d5f8402";
 /// the next page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer<T> {
+    /// The operation's answer, sent as the envelope's `data` (or `entities`).
     pub data: T,
+    /// The next page's cursor, for cursor-paginated operations; `None` on the last page.
     pub cursor: Option<String>,
 }
 
 impl<T> Answer<T> {
+    /// An answer without a cursor.
     pub fn new(data: T) -> Self {
         Self { data, cursor: None }
     }

@@ -13,9 +13,13 @@ use agora_chat::types::ERROR_CODES;
 /// One failed request, rendered as the service's flat JSON error body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
+    /// The HTTP status.
     pub status: StatusCode,
+    /// The `error` code, e.g. `invalid_parameter`.
     pub error: &'static str,
+    /// The `exception` class name the service sends with that code.
     pub exception: &'static str,
+    /// The `error_description` sentence.
     pub description: String,
 }
 

@@ -11,10 +11,22 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
-/// How a bulk call runs.
+/// How a bulk call runs: how many requests are in flight at once, and who hears about
+/// progress. Build it with [`BulkOptions::default`] and the setters.
+///
+/// ```
+/// use agora_chat::bulk::BulkOptions;
+///
+/// let options = BulkOptions::default()
+///     .concurrency(4)
+///     .progress(|p| eprintln!("{}/{} done, {} failed", p.done, p.total, p.failed));
+/// # let _ = options;
+/// ```
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct BulkOptions {
-    /// Calls in flight at most.
+    /// Calls in flight at most (8 by default; 0 counts as 1). The rate limiter still paces
+    /// them.
     pub concurrency: usize,
     /// Called after each item completes.
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
@@ -39,11 +51,14 @@ impl fmt::Debug for BulkOptions {
 }
 
 impl BulkOptions {
+    /// With at most `concurrency` requests in flight.
     pub fn concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency;
         self
     }
 
+    /// With `progress` called after each item (for a batched write: each request)
+    /// completes. It runs inside the bulk call: keep it short and non-blocking.
     pub fn progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
         self
@@ -52,11 +67,14 @@ impl BulkOptions {
 
 /// Where a bulk call stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Progress {
+    /// Items completed so far, failed ones included.
     pub done: usize,
     /// Items that failed; an item whose error [is already done](Error::is_already_done)
     /// (e.g. a delete whose retry found the chatroom gone) counts as done, not failed.
     pub failed: usize,
+    /// Items in the whole call.
     pub total: usize,
 }
 
@@ -103,12 +121,14 @@ where
 /// The answer for one key of a batched lookup.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup<K, T> {
+    /// The service returned this item for the key.
     Found(T),
     /// The service did not return this key (it does not exist, or no longer).
     NotFound(K),
 }
 
 impl<K, T> Lookup<K, T> {
+    /// The item, when the key was found.
     pub fn found(&self) -> Option<&T> {
         match self {
             Lookup::Found(item) => Some(item),
@@ -222,18 +242,20 @@ impl<T> ItemOutcome<T> {
 
 /// One input item of a batched write and what happened to it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ItemReport<K, T> {
     /// The item as the caller gave it (a name, or a struct named by one of its fields).
     pub key: K,
+    /// What happened to it.
     pub outcome: ItemOutcome<T>,
 }
 
 /// What one request of a batched write answered, item by item, each by its key (matched to
 /// the caller's items by the runtime, ignoring ASCII case).
-pub type ChunkAnswer<K, T> = Vec<(K, ItemOutcome<T>)>;
+pub(crate) type ChunkAnswer<K, T> = Vec<(K, ItemOutcome<T>)>;
 
 /// Per-item results (`{"result": .., "reason": .., "user": ..}`) matched by their key field.
-pub fn by_item_results<K: Clone, T>(
+pub(crate) fn by_item_results<K: Clone, T>(
     results: Vec<ItemResult<T>>,
     key_of: fn(&T) -> &K,
 ) -> ChunkAnswer<K, T> {
@@ -249,7 +271,7 @@ pub fn by_item_results<K: Clone, T>(
 
 /// An answer that lists the keys it applied (e.g. `newmembers`): those are applied, the
 /// others of the request are left [`ItemOutcome::Unreported`].
-pub fn by_applied_list<K>(applied: Vec<K>) -> ChunkAnswer<K, ()> {
+pub(crate) fn by_applied_list<K>(applied: Vec<K>) -> ChunkAnswer<K, ()> {
     applied
         .into_iter()
         .map(|key| (key, ItemOutcome::Applied(())))
@@ -258,7 +280,7 @@ pub fn by_applied_list<K>(applied: Vec<K>) -> ChunkAnswer<K, ()> {
 
 /// An answer that lists the items it applied in one field and the keys it refused, with
 /// their reasons, in another (register many users: `entities` and `data`).
-pub fn by_succeeded_and_failed<T>(
+pub(crate) fn by_succeeded_and_failed<T>(
     succeeded: Vec<T>,
     key_of: fn(&T) -> &str,
     failed: impl IntoIterator<Item = (String, Option<String>)>,
@@ -275,7 +297,7 @@ pub fn by_succeeded_and_failed<T>(
 
 /// What a repeated key of the input gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Repeats {
+pub(crate) enum Repeats {
     /// The keys are the items (names): a repeat is the same request, and shares the outcome
     /// of the first.
     ShareOutcome,
@@ -284,7 +306,7 @@ pub enum Repeats {
 }
 
 /// How a batched write splits, checks and sends its items.
-pub struct WriteSpec<K, C, F> {
+pub(crate) struct WriteSpec<K, C, F> {
     /// The most items per request (the service's limit; where sources disagree, the smaller).
     pub chunk_size: usize,
     /// The item's key: what the answer names it by (compared ignoring ASCII case).
@@ -304,7 +326,7 @@ pub struct WriteSpec<K, C, F> {
 /// says). A request that fails marks only its own items [`ItemOutcome::Failed`]: what other
 /// requests did is never lost. Keys are matched to the answer ignoring ASCII case, as the
 /// service lower-cases usernames; an answer's keys outside its request are ignored.
-pub async fn apply<K, A, T, C, F, Fut>(
+pub(crate) async fn apply<K, A, T, C, F, Fut>(
     items: &[K],
     spec: WriteSpec<K, C, F>,
     options: &BulkOptions,

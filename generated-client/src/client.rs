@@ -47,6 +47,20 @@ impl Client {
     /// rustls's process-wide crypto provider when the application has not chosen one, so a
     /// `reqwest::Client` built after this call (for
     /// [`http_client`](ClientBuilder::http_client)) can speak TLS.
+    ///
+    /// ```
+    /// use agora_chat::Client;
+    /// use std::time::Duration;
+    ///
+    /// let client = Client::builder()
+    ///     .base_url("https://a41.chat.agora.io")
+    ///     .app_key("myorg#myapp")
+    ///     .app_token("<app token>")
+    ///     .timeout(Duration::from_secs(10))
+    ///     .build()?;
+    /// assert_eq!(client.api_root(), "https://a41.chat.agora.io/myorg/myapp");
+    /// # Ok::<(), agora_chat::ConfigError>(())
+    /// ```
     pub fn builder() -> ClientBuilder {
         crate::tls::install_default_tls_provider();
         ClientBuilder::default()
@@ -60,6 +74,20 @@ impl Client {
     ///
     /// An empty variable counts as unset. An error names the variable and shows its value
     /// unless it is a secret (the token and the certificate).
+    ///
+    /// ```no_run
+    /// // e.g. AGORA_CHAT_BASE_URL=https://a41.chat.agora.io AGORA_CHAT_APP_KEY=myorg#myapp
+    /// //      AGORA_CHAT_APP_TOKEN=...
+    /// let client = match agora_chat::Client::from_env() {
+    ///     Ok(client) => client,
+    ///     Err(err) => {
+    ///         // Display names the variable and, unless it is a secret, its value.
+    ///         eprintln!("bad configuration: {err}");
+    ///         std::process::exit(2);
+    ///     }
+    /// };
+    /// # let _ = client;
+    /// ```
     pub fn from_env() -> Result<Client, ConfigError> {
         ClientBuilder::from_vars(|name| std::env::var(name).ok())?.build()
     }
@@ -159,11 +187,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The org name, with [`app_name`](Self::app_name): the two halves of the app key, for
+    /// when they are configured apart. Use either both or [`app_key`](Self::app_key).
     pub fn org_name(mut self, org_name: impl Into<String>) -> Self {
         self.org_name = Some(org_name.into());
         self
     }
 
+    /// The app name, with [`org_name`](Self::org_name).
     pub fn app_name(mut self, app_name: impl Into<String>) -> Self {
         self.app_name = Some(app_name.into());
         self
@@ -212,6 +243,8 @@ impl ClientBuilder {
         self
     }
 
+    /// The time limit for opening a connection (TCP and TLS), 5 s by default. Ignored with
+    /// [`http_client`](Self::http_client), whose own settings apply.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -276,6 +309,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Checks the configuration and builds the client. Nothing is sent: a wrong token or an
+    /// unreachable host shows up on the first call.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] when something required is missing (base URL, app, token), the
+    /// base URL is not an absolute `https://` URL (or `http://` without
+    /// [`allow_http`](Self::allow_http)), the app key or names are malformed, the app
+    /// credentials cannot mint tokens, or the HTTP client cannot be built.
+    ///
+    /// ```
+    /// use agora_chat::{Client, ConfigError};
+    ///
+    /// let err = Client::builder()
+    ///     .base_url("https://a41.chat.agora.io")
+    ///     .app_key("no-hash-sign")
+    ///     .app_token("<app token>")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, ConfigError::InvalidAppKey));
+    /// ```
     pub fn build(mut self) -> Result<Client, ConfigError> {
         if let Some(timeout) = self.attempt_timeout {
             self.retry.attempt_timeout = timeout;
@@ -531,22 +585,33 @@ fn api_root(base: &reqwest::Url, app_path: &[String; 2]) -> Result<reqwest::Url,
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
+    /// No base URL was set.
     #[error("no base URL: set one with `base_url` (e.g. https://a41.chat.agora.io)")]
     MissingBaseUrl,
+    /// The base URL is not an absolute `http(s)://` URL; the string says why.
     #[error("invalid base URL: {0}")]
     InvalidBaseUrl(String),
     #[error(
         "the base URL is plain http://; the service is HTTPS only (use `allow_http(true)` for a local server)"
     )]
+    /// The base URL is `http://` and [`ClientBuilder::allow_http`] was not set.
     InsecureBaseUrl,
+    /// Neither an app key, nor org and app names, nor an App ID was set.
     #[error("no app: set `app_key` (org#app), both `org_name` and `app_name`, or `app_id`")]
     MissingApp,
+    /// More than one way of naming the app was set (app key, org + app names, App ID).
     #[error("set one of `app_key`, `org_name` + `app_name` and `app_id`, not both")]
     ConflictingApp,
+    /// The app key is not `org_name#app_name`.
     #[error("invalid app key: expected `org_name#app_name`")]
     InvalidAppKey,
     #[error("invalid {which}: must be non-empty, without whitespace, and not `.` or `..`")]
-    InvalidName { which: &'static str },
+    /// An org name, app name or App ID that cannot be a path segment.
+    InvalidName {
+        /// Which one: `"org_name"`, `"app_name"` or `"app_id"`.
+        which: &'static str,
+    },
+    /// No token, credentials or token source was set.
     #[error(
         "no credentials: set `app_token`, `app_credentials`, `client_credentials` or `token_source`"
     )]

@@ -10,14 +10,20 @@ use crate::{HttpError, JsonError};
 use std::fmt;
 use std::time::Duration;
 
-/// Why a call failed.
+/// Why a call failed. [`Display`](std::fmt::Display) gives one sentence per error and
+/// [`source`](std::error::Error::source) the cause, so a report prints each cause once.
+/// The methods answer what callers usually decide on: [`status`](Self::status),
+/// [`code`](Self::code), [`delivery`](Self::delivery), [`is_already_done`](Self::is_already_done);
+/// see [the crate docs](crate#errors) for matching on it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The request breaks a rule of the spec; nothing was sent.
     #[error("{operation}: invalid request")]
     Validation {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// Every rule the request breaks.
         #[source]
         source: ValidationError,
     },
@@ -27,53 +33,72 @@ pub enum Error {
     /// The request could not be sent or its response could not be read.
     #[error("{operation}: transport error")]
     Transport {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// The HTTP client's error (connect, TLS, reset, reading the body).
         #[source]
         source: HttpError,
     },
     /// No response in time.
     #[error("{operation}: timed out")]
     Timeout {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// The HTTP client's timeout error.
         #[source]
         source: HttpError,
     },
     /// A 2xx response whose body is not the documented JSON.
     #[error("{operation}: cannot decode the HTTP {status} response; body: {body}")]
     Decode {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// The response's HTTP status.
         status: u16,
+        /// Why the body is not the documented JSON.
         #[source]
         source: JsonError,
+        /// The start of the body, for diagnosis.
         body: RawBody,
     },
     /// A response body larger than the client accepts.
     #[error("{operation}: the HTTP {status} response is larger than {limit} bytes")]
     ResponseTooLarge {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// The response's HTTP status.
         status: u16,
+        /// The largest body the client reads, in bytes.
         limit: usize,
     },
     /// The request body could not be serialized.
     #[error("{operation}: cannot encode the request body")]
     Encode {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// Why serialization failed.
         #[source]
         source: JsonError,
     },
     /// The service answered 200 but reported these request fields as not applied.
     #[error("{operation}: the service did not apply {fields:?}")]
     NotApplied {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// The request fields the service reported as not applied (spec names).
         fields: Vec<&'static str>,
+        /// The 200 response's metadata (request id, timestamp, ...).
         meta: Box<ResponseMeta>,
     },
     /// Retries did not help: the last attempt's error, how many attempts were made and why
     /// retrying stopped.
     #[error("{operation}: {reason} after {attempts} attempt(s)")]
     RetriesExhausted {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// How many attempts were made, the first included.
         attempts: u32,
+        /// Why the client stopped retrying.
         reason: StopReason,
         /// Whether any attempt may have been processed by the service.
         delivery: Delivery,
@@ -84,11 +109,16 @@ pub enum Error {
     /// The call's deadline passed before the request could be sent (e.g. waiting for a
     /// rate-limit slot); nothing was sent.
     #[error("{operation}: the deadline passed before the request could be sent")]
-    DeadlineExceeded { operation: &'static str },
+    DeadlineExceeded {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
+        operation: &'static str,
+    },
     /// A paginated listing that would not end.
     #[error("{operation}: {problem}")]
     Pagination {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// How the listing misbehaved.
         problem: PaginationError,
     },
     /// The answer was a redirect, which is never followed (the service does not redirect;
@@ -96,7 +126,9 @@ pub enum Error {
     /// origin is kept, never its path or query.
     #[error("{operation}: refused {redirect}")]
     Redirect {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// The redirect's status and target origin.
         redirect: Redirect,
     },
     /// A retried write found its own effect: an earlier attempt may have been processed
@@ -107,7 +139,9 @@ pub enum Error {
     /// [`Error::Api`] instead. `last` is the retry's answer; see [`Error::is_already_done`].
     #[error("{operation}: already done (an earlier attempt may have been processed)")]
     AlreadyDone {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// How many attempts were made, the first included.
         attempts: u32,
         /// The retry's answer (also the [`source`](std::error::Error::source)).
         #[source]
@@ -116,7 +150,9 @@ pub enum Error {
     /// No token could be had for the call.
     #[error("{operation}: no app token")]
     Auth {
+        /// The operation's id (e.g. `"create_chatroom"`), as in [`Error::operation`].
         operation: &'static str,
+        /// Why no token could be had.
         #[source]
         source: AuthError,
     },
@@ -228,8 +264,12 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PaginationError {
+    /// The service answered a cursor it had answered before (the string): following it
+    /// would loop forever.
     #[error("the service repeated the cursor {0:?}: the listing would loop")]
     RepeatedCursor(String),
+    /// The listing went on past the stream's page cap (the number), which no real listing
+    /// reaches.
     #[error("more than {0} pages: the listing does not end")]
     TooManyPages(u32),
     /// Page-number paging answered the same full page for the next page number.
@@ -253,7 +293,9 @@ pub enum Delivery {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
+    /// The operation's id (e.g. `"delete_chatroom"`).
     pub operation: &'static str,
+    /// The HTTP status (4xx or 5xx).
     pub status: u16,
     /// The decoded error body; all fields `None` when the body was not that JSON.
     pub body: ErrorBody,
@@ -303,10 +345,13 @@ impl ApiError {
         self.body.error.as_ref()
     }
 
+    /// The service's `error_description`, a human-readable sentence, when it sent one.
     pub fn description(&self) -> Option<&str> {
         self.body.error_description.as_deref()
     }
 
+    /// The service's `exception` (the Java class name of its internal error), when it
+    /// sent one; useful in support requests.
     pub fn exception(&self) -> Option<&str> {
         self.body.exception.as_deref()
     }
@@ -350,6 +395,8 @@ impl RawBody {
     /// How many bytes of a body are kept.
     pub const LIMIT: usize = 4096;
 
+    /// Keeps the first [`RawBody::LIMIT`] bytes of `body` (cut at a character boundary,
+    /// invalid UTF-8 replaced) and its full length.
     pub fn new(body: &[u8]) -> Self {
         Self {
             text: String::from_utf8_lossy(&body[..char_boundary(body, Self::LIMIT)]).into_owned(),
@@ -357,6 +404,7 @@ impl RawBody {
         }
     }
 
+    /// Whether the body was longer than what is kept.
     pub fn is_truncated(&self) -> bool {
         self.len > Self::LIMIT
     }

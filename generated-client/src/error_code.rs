@@ -20,6 +20,7 @@ pub enum RetryClass {
 
 /// One error code of the spec's error table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct ErrorCodeInfo {
     /// The code on the wire, e.g. `reach_limit`.
     pub code: &'static str,

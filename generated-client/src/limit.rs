@@ -21,14 +21,38 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// How fast each operation may be called.
+/// How fast each operation may be called: set with
+/// [`ClientBuilder::rate_limits`](crate::ClientBuilder::rate_limits). Build it with the
+/// constructors and setters; the variants' fields may grow.
+///
+/// ```
+/// use agora_chat::{Client, limit::RateLimits};
+/// use std::time::Duration;
+///
+/// // Half of every documented quota (two processes share the app key), at most 5
+/// // chatrooms created per second, and a wider safety margin for a distant server.
+/// let limits = RateLimits::scaled(0.5)
+///     .with("create_chatroom", 5)
+///     .margin(Duration::from_millis(100));
+/// let client = Client::builder()
+///     .base_url("https://a41.chat.agora.io")
+///     .app_key("myorg#myapp")
+///     .app_token("<app token>")
+///     .rate_limits(limits)
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), agora_chat::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum RateLimits {
     /// The documented quota of each operation, scaled by a factor (1.0 = the quota).
+    #[non_exhaustive]
     Documented {
         /// A factor on every quota: `+inf` (or a product past `u32::MAX`) is no limit, NaN is
         /// the quota itself, and anything at or below 0 is the minimum of 1 per second.
         scale: f64,
+        /// Per-operation limits per second, by operation id, instead of the scaled quota.
         overrides: HashMap<&'static str, u32>,
         /// Added to the one-second window, for jitter between the client and the service.
         margin: Duration,
@@ -54,6 +78,7 @@ impl Default for RateLimits {
 }
 
 impl RateLimits {
+    /// The documented quota of each operation (the default).
     pub fn documented() -> Self {
         Self::scaled(1.0)
     }

@@ -4,13 +4,18 @@
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`: reads; retried on transient failures.
     Get,
+    /// `POST`: creates; retried only when the operation is marked retry-safe.
     Post,
+    /// `PUT`: updates and replaces.
     Put,
+    /// `DELETE`: removes.
     Delete,
 }
 
 impl Method {
+    /// The method as on the wire, e.g. `"GET"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -34,6 +39,7 @@ impl Method {
 /// How an operation pages through its results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pagination {
+    /// One answer; no paging.
     None,
     /// `limit` + `cursor`; the next cursor comes in the response metadata.
     Cursor,
@@ -52,11 +58,16 @@ pub enum Payload {
     Body,
 }
 
-/// Static facts about one operation, from the spec.
+/// Static facts about one operation, from the spec: one constant per operation in
+/// [`operations`](crate::operations) (e.g. `operations::CREATE_CHATROOM`) and all of them in
+/// `operations::OPERATIONS`. Read-only for users: only the generated code builds them, and
+/// fields may be added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OperationMeta {
     /// The operation id, e.g. `create_chatroom`.
     pub id: &'static str,
+    /// The HTTP method.
     pub method: Method,
     /// The documented path template, e.g. `/{org_name}/{app_name}/chatrooms`.
     pub path: &'static str,
@@ -69,6 +80,7 @@ pub struct OperationMeta {
     /// `service_resource_not_found`). After an attempt that may have been processed, this
     /// answer becomes [`Error::AlreadyDone`](crate::Error::AlreadyDone) instead of a failure.
     pub retry_observes_done: Option<&'static str>,
+    /// How the operation pages through its results.
     pub pagination: Pagination,
     /// Where the answer sits in a success body.
     pub payload: Payload,

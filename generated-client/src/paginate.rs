@@ -18,14 +18,17 @@ pub const MAX_PAGES: u32 = 100_000;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Page<T, Q> {
+    /// The page's items, in the service's order.
     pub items: Vec<T>,
     /// The query of the next page; `None` on the last page. Queries are plain data
     /// (serializable), so a listing can be resumed later.
     pub next: Option<Q>,
+    /// The page's response metadata (request id, timestamp, cursor, count).
     pub meta: ResponseMeta,
 }
 
 impl<T, Q> Page<T, Q> {
+    /// A page, e.g. to test code that consumes pages.
     pub fn new(items: Vec<T>, next: Option<Q>, meta: ResponseMeta) -> Self {
         Self { items, next, meta }
     }

@@ -17,13 +17,16 @@ use {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Response<T> {
+    /// The payload: the envelope's `data` (or `entities`) decoded as the operation's type.
     pub data: T,
+    /// The envelope's metadata: request id, timestamp, duration, cursor, count...
     pub meta: ResponseMeta,
     /// The HTTP status (a 2xx).
     pub status: u16,
 }
 
 impl<T> Response<T> {
+    /// A response, e.g. to test code that consumes responses.
     pub fn new(data: T, meta: ResponseMeta, status: u16) -> Self {
         Self { data, meta, status }
     }
@@ -38,6 +41,7 @@ impl<T> Response<T> {
         self.meta.cursor.as_deref()
     }
 
+    /// The same response with its payload transformed by `f`.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
         Response {
             data: f(self.data),
@@ -123,7 +127,9 @@ pub(crate) fn decode_error(op: &'static OperationMeta, raw: RawResponse) -> Erro
 }
 
 /// A response struct of `bool` flags where `false` means "not applied".
-pub trait AppliedFlags {
+// Only the client decodes answers; without it the generated impls are unused.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) trait AppliedFlags {
     /// The request fields the service reports as not applied.
     fn not_applied(&self) -> Vec<&'static str>;
 }
@@ -151,8 +157,10 @@ pub(crate) fn ensure_applied<T: AppliedFlags>(
 /// about one user. An empty list or several entities fail decoding.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(transparent)]
-pub struct Single<T>(pub T);
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) struct Single<T>(pub T);
 
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 impl<T> Single<T> {
     pub fn into_inner(self) -> T {
         self.0
@@ -179,6 +187,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Single<T> {
 pub struct OneOrMany<T>(pub Vec<T>);
 
 impl<T> OneOrMany<T> {
+    /// The items; empty for `null`.
     pub fn into_vec(self) -> Vec<T> {
         self.0
     }
@@ -225,7 +234,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
 ///
 /// A scalar is decoded straight from the input; only an array or an object is first
 /// buffered as a `serde_json::Value` (it must be read whole before it can be dropped).
-pub fn tolerant<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(crate) fn tolerant<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: serde::de::DeserializeOwned,
@@ -304,7 +313,7 @@ mod tolerant_impl {
 }
 
 /// Decoders for values the service sends in more than one form.
-pub mod lenient {
+pub(crate) mod lenient {
     use serde::Deserializer;
     use serde::de::{Error, Unexpected, Visitor};
     use std::fmt;
@@ -406,7 +415,7 @@ pub mod lenient {
 }
 
 /// One-key objects such as `{"owner": "u1"}`.
-pub mod one_key {
+pub(crate) mod one_key {
     use serde::de::{Error, MapAccess, Visitor};
     use serde::ser::SerializeMap;
     use serde::{Deserializer, Serializer};
@@ -585,7 +594,9 @@ impl<T> ItemResult<T> {
 
 /// An item the service did not apply a batch request to, with its reason.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ItemFailure<T> {
+    /// The service's reason, when it gave one (e.g. `"user: u1 doesn't exist"`).
     pub reason: Option<String>,
     /// The service's answer for the item, when it answers with one (per-item results do;
     /// a list of refused names with reasons does not).

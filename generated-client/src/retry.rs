@@ -124,6 +124,7 @@ pub(crate) fn stop_reason(
 
 /// How delays are randomised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Jitter {
     /// A uniform delay in `[0, backoff]` (AWS's "full jitter"): spreads retries of many clients.
     Full,
@@ -132,7 +133,32 @@ pub enum Jitter {
 }
 
 /// Retry settings of a client, or of one call via [`Client::with_retry`](crate::Client::with_retry).
+///
+/// Build it from [`RetryPolicy::default`] (4 attempts, 200 ms doubling backoff capped at
+/// 10 s, full jitter, 30 s per attempt, 60 s per call) or [`RetryPolicy::never`] and the
+/// setters; fields may be added, so it cannot be written as a struct literal.
+///
+/// ```
+/// use agora_chat::{Client, retry::RetryPolicy};
+/// use std::time::Duration;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(6)
+///     .base_delay(Duration::from_millis(100))
+///     .deadline(Some(Duration::from_secs(20)));
+/// let client = Client::builder()
+///     .base_url("https://a41.chat.agora.io")
+///     .app_key("myorg#myapp")
+///     .app_token("<app token>")
+///     .retry_policy(policy)
+///     .build()?;
+/// // One call that must not be repeated: same client, no retries.
+/// let once = client.with_retry(RetryPolicy::never());
+/// # let _ = once;
+/// # Ok::<(), agora_chat::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
     pub max_attempts: u32,
@@ -144,6 +170,7 @@ pub struct RetryPolicy {
     pub deadline: Option<Duration>,
     /// The time limit of one attempt.
     pub attempt_timeout: Duration,
+    /// How each backoff is randomised ([`Jitter::Full`] by default).
     pub jitter: Jitter,
 }
 
@@ -231,7 +258,9 @@ fn random_unit() -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StopReason {
+    /// [`RetryPolicy::max_attempts`] attempts were made.
     MaxAttempts,
+    /// The next retry would start at or after the call's [`RetryPolicy::deadline`].
     Deadline,
     /// The client's retry budget is drained: the service is failing for many calls.
     Budget,
@@ -266,6 +295,9 @@ impl Default for RetryBudget {
 }
 
 impl RetryBudget {
+    /// A full budget of `capacity` retries, refilled by `refill_per_success` (a fraction
+    /// of a retry) on each successful call. The default is 20 and 0.1: once drained, one
+    /// retry per ten successes.
     pub fn new(capacity: f64, refill_per_success: f64) -> Self {
         Self {
             state: Arc::new(Mutex::new(capacity)),
@@ -290,6 +322,7 @@ impl RetryBudget {
         }
     }
 
+    /// Gives back `refill_per_success` after a successful call, up to the capacity.
     pub fn record_success(&self) {
         let mut tokens = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         *tokens = (*tokens + self.refill_per_success).min(self.capacity);

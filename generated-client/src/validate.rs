@@ -22,7 +22,9 @@ pub trait Validate {
 /// of one entry of a map.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
+    /// A field by its name on the wire, e.g. `name`.
     Named(&'static str),
+    /// An item of a list field by its index, e.g. `members[3]`.
     Item(&'static str, usize),
     /// The key of a map entry, e.g. `metaData key "k"`.
     Key(&'static str, String),
@@ -31,14 +33,17 @@ pub enum Field {
 }
 
 impl Field {
+    /// Item `index` of the list `list`.
     pub fn item(list: &'static str, index: usize) -> Self {
         Field::Item(list, index)
     }
 
+    /// The key `key` of the map `map` (a rule on the key itself).
     pub fn key(map: &'static str, key: &str) -> Self {
         Field::Key(map, key.to_owned())
     }
 
+    /// The value at `key` of the map `map`.
     pub fn value(map: &'static str, key: &str) -> Self {
         Field::Value(map, key.to_owned())
     }
@@ -67,45 +72,81 @@ impl fmt::Display for Field {
 pub enum Rule {
     /// Text length in characters (not bytes).
     Chars {
+        /// The fewest characters allowed, if any.
         min: Option<u32>,
+        /// The most characters allowed, if any.
         max: Option<u32>,
+        /// The value's length in characters.
         actual: usize,
     },
     /// The text contains a character the service does not accept here.
-    ForbiddenChar { forbidden: char },
+    ForbiddenChar {
+        /// The first forbidden character found.
+        forbidden: char,
+    },
     /// Not a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
-    Username { problem: UsernameProblem },
+    Username {
+        /// What is wrong with it.
+        problem: UsernameProblem,
+    },
     /// A key may only contain `a-z A-Z 0-9 _ - .`.
-    KeyChar { found: char },
+    KeyChar {
+        /// The first character outside the allowed set.
+        found: char,
+    },
     /// An integer out of its range.
     Range {
+        /// The smallest value allowed, if any.
         min: Option<i64>,
+        /// The largest value allowed, if any.
         max: Option<i64>,
+        /// The value given.
         actual: i128,
     },
     /// A list with too few or too many items.
     Items {
+        /// The fewest items allowed, if any.
         min: Option<u32>,
+        /// The most items allowed, if any.
         max: Option<u32>,
+        /// The number of items given.
         actual: usize,
     },
     /// A list with more items than another field allows (e.g. members vs `maxusers`).
     ItemsWithin {
+        /// The field that bounds the list (e.g. `maxusers`).
         bound_field: &'static str,
+        /// That field's value.
         bound: i128,
+        /// The number of items given.
         actual: usize,
     },
     /// Fewer fields set than the request needs (e.g. an empty update).
-    MinFields { min: u32, fields: Vec<&'static str> },
+    MinFields {
+        /// How many of the fields must be set.
+        min: u32,
+        /// The fields that count.
+        fields: Vec<&'static str>,
+    },
     /// A path segment that would change the path (`.` or `..`).
     DotSegment,
 }
 
+/// Why a value is not a username (see [`Rule::Username`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UsernameProblem {
+    /// The username is empty.
     Empty,
-    TooLong { actual: usize },
-    BadChar { found: char },
+    /// Longer than [`USERNAME_MAX_CHARS`] characters.
+    TooLong {
+        /// Its length in characters.
+        actual: usize,
+    },
+    /// A character outside `a-z A-Z 0-9 _ - .`.
+    BadChar {
+        /// The first such character.
+        found: char,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -168,6 +209,7 @@ fn bounds<T: fmt::Display>(min: &Option<T>, max: &Option<T>) -> String {
 pub struct Violation {
     /// The field on the wire, e.g. `name` or `members[3]`; `(request)` for rules of the whole body.
     pub field: String,
+    /// The rule it broke, with the numbers involved.
     pub rule: Rule,
 }
 
@@ -180,6 +222,7 @@ impl fmt::Display for Violation {
 /// Every rule a request broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
+    /// Each broken rule, in the order the fields were checked; never empty.
     pub violations: Vec<Violation>,
 }
 

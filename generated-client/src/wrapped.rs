@@ -98,6 +98,8 @@ impl StdError for HttpError {
 pub struct JsonError(serde_json::Error);
 
 impl JsonError {
+    // Only the client's calls and token exchange wrap JSON errors.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn new(error: serde_json::Error) -> Self {
         Self(error)
     }

@@ -499,13 +499,11 @@ async fn connection_refused_is_a_transport_error() {
 
 /// `max_attempts` attempts, 10 ms apart, waits capped at 50 ms.
 fn fast_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy {
-        max_attempts,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        jitter: Jitter::None,
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .max_attempts(max_attempts)
+        .base_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(50))
+        .jitter(Jitter::None)
 }
 
 #[tokio::test]
@@ -557,10 +555,7 @@ async fn retried_errors_keep_the_last_answer() {
     // (The wait is capped by the policy's longest delay: see the retry tests' decided delays.)
     // Under a deadline a quota 429 is retried until the deadline (issue 18); without one the
     // attempt limit still ends it.
-    let no_deadline = RetryPolicy {
-        deadline: None,
-        ..fast_retries(3)
-    };
+    let no_deadline = fast_retries(3).deadline(None);
     let err = client
         .with_retry(no_deadline)
         .delete_chatroom(&id())

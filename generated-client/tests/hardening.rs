@@ -32,13 +32,11 @@ async fn bounded<T>(call: impl Future<Output = T>) -> T {
 }
 
 fn short_deadline() -> RetryPolicy {
-    RetryPolicy {
-        deadline: Some(Duration::from_millis(300)),
-        attempt_timeout: Duration::from_millis(300),
-        jitter: Jitter::None,
-        base_delay: Duration::from_millis(10),
-        ..RetryPolicy::never()
-    }
+    RetryPolicy::never()
+        .deadline(Some(Duration::from_millis(300)))
+        .attempt_timeout(Duration::from_millis(300))
+        .jitter(Jitter::None)
+        .base_delay(Duration::from_millis(10))
 }
 
 fn listing() -> agora_chat::operations::ListChatroomsQuery {
@@ -101,11 +99,9 @@ async fn a_token_endpoint_that_never_answers_ends_every_call_at_its_deadline() {
 async fn a_stuck_token_request_is_abandoned_at_its_own_timeout() {
     let (addr, _task) = raw_server(Vec::new(), HANG * 2).await;
     // No call deadline and a long attempt timeout: only the token request's own timeout ends it.
-    let policy = RetryPolicy {
-        deadline: None,
-        attempt_timeout: HANG * 2,
-        ..RetryPolicy::never()
-    };
+    let policy = RetryPolicy::never()
+        .deadline(None)
+        .attempt_timeout(HANG * 2);
     let credentials = ClientCredentials::new("id", "client-secret-value")
         .timeout(Duration::from_millis(300))
         .connect_timeout(Duration::from_millis(300));
@@ -220,11 +216,9 @@ async fn an_endless_token_answer_is_refused_not_read_whole() {
         }
         // Four MiB sent, then the connection stays open and silent.
         let (addr, _task) = raw_server(reply, HANG * 2).await;
-        let policy = RetryPolicy {
-            deadline: None,
-            attempt_timeout: HANG * 2,
-            ..RetryPolicy::never()
-        };
+        let policy = RetryPolicy::never()
+            .deadline(None)
+            .attempt_timeout(HANG * 2);
         let client = Client::builder()
             .base_url(format!("http://{addr}"))
             .app_key("demo#app")
@@ -259,14 +253,13 @@ async fn emulator_and_client() -> (Emulator, Client) {
         .start()
         .await
         .expect("emulator");
-    let policy = RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(5),
-        max_delay: Duration::from_millis(20),
-        deadline: Some(Duration::from_secs(10)),
-        attempt_timeout: Duration::from_secs(5),
-        jitter: Jitter::None,
-    };
+    let policy = RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(5))
+        .max_delay(Duration::from_millis(20))
+        .deadline(Some(Duration::from_secs(10)))
+        .attempt_timeout(Duration::from_secs(5))
+        .jitter(Jitter::None);
     let client = Client::builder()
         .base_url(emu.base_url())
         .app_key("demo#demo")
@@ -363,20 +356,16 @@ async fn extreme_policy_values_and_retry_after_do_not_panic() {
     )
     .await;
     let policies = [
-        RetryPolicy {
-            deadline: Some(Duration::MAX),
-            max_delay: Duration::MAX,
-            attempt_timeout: Duration::MAX,
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        },
-        RetryPolicy {
-            deadline: Some(Duration::from_millis(200)),
-            max_delay: Duration::MAX,
-            base_delay: Duration::MAX,
-            max_attempts: u32::MAX,
-            ..RetryPolicy::default()
-        },
+        RetryPolicy::default()
+            .deadline(Some(Duration::MAX))
+            .max_delay(Duration::MAX)
+            .attempt_timeout(Duration::MAX)
+            .max_attempts(1),
+        RetryPolicy::default()
+            .deadline(Some(Duration::from_millis(200)))
+            .max_delay(Duration::MAX)
+            .base_delay(Duration::MAX)
+            .max_attempts(u32::MAX),
     ];
     for policy in policies {
         let client = server
@@ -507,11 +496,11 @@ async fn an_odd_error_field_does_not_lose_the_error_code() {
     let server = TestServer::start(Canned::json(429, body)).await;
     let client = server
         .builder()
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1)),
+        )
         .build()
         .expect("valid config");
     let err = client.list_chatrooms(&listing()).await.expect_err("429");

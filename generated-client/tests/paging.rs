@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use agora_chat::auth::AppCredentials;
-use agora_chat::bulk::{BulkOptions, Lookup, Progress};
+use agora_chat::bulk::{BulkOptions, Lookup};
 use agora_chat::limit::RateLimits;
 use agora_chat::operations::{ListChatroomsQuery, ListJoinedChatroomsQuery};
 use agora_chat::paginate::PaginationError;
@@ -405,12 +405,8 @@ async fn bulk_delete_reports_each_item_in_order_and_progress() {
     assert!(seen.iter().all(|p| p.total == 50));
     assert!(seen.windows(2).all(|w| w[0].failed <= w[1].failed));
     assert_eq!(
-        seen.last(),
-        Some(&Progress {
-            done: 50,
-            failed: 2,
-            total: 50
-        })
+        seen.last().map(|p| (p.done, p.failed, p.total)),
+        Some((50, 2, 50))
     );
 
     // Only the two rooms not listed are left (oldest first, like `chatroom_ids`).

@@ -38,14 +38,13 @@ async fn start(builder: EmulatorBuilder) -> Emulator {
 /// Four attempts, 10 ms doubling to at most 200 ms, no jitter, a 5 s attempt timeout and a
 /// 30 s deadline (generous: a loaded machine must not turn a slow answer into a timeout).
 fn fast_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(200),
-        deadline: Some(Duration::from_secs(30)),
-        attempt_timeout: Duration::from_secs(5),
-        jitter: Jitter::None,
-    }
+    RetryPolicy::default()
+        .max_attempts(4)
+        .base_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(200))
+        .deadline(Some(Duration::from_secs(30)))
+        .attempt_timeout(Duration::from_secs(5))
+        .jitter(Jitter::None)
 }
 
 /// The client's decisions, from its trace events on the test's thread (so the tests that
@@ -230,10 +229,7 @@ async fn a_503_forever_stops_at_the_attempt_limit() {
     let emu = start(emulator()).await;
     let id = existing_room(&emu).await;
     inject(&emu, DETAILS, Fault::status(503).times(1000));
-    let policy = RetryPolicy {
-        max_attempts: 3,
-        ..fast_policy()
-    };
+    let policy = fast_policy().max_attempts(3);
     let err = details(&client(&emu, policy), &id)
         .await
         .expect_err("503 every time");
@@ -255,12 +251,10 @@ async fn a_503_forever_stops_at_the_deadline_first_when_it_is_short() {
     inject(&emu, DETAILS, Fault::status(503).times(1000));
     // Waits of 50, 100, 200, 200... ms: the 300 ms deadline comes long before 100 attempts.
     let deadline = Duration::from_millis(300);
-    let policy = RetryPolicy {
-        max_attempts: 100,
-        base_delay: Duration::from_millis(50),
-        deadline: Some(deadline),
-        ..fast_policy()
-    };
+    let policy = fast_policy()
+        .max_attempts(100)
+        .base_delay(Duration::from_millis(50))
+        .deadline(Some(deadline));
     let (decisions, _recording) = Decisions::record();
     let err = details(&client(&emu, policy), &id)
         .await
@@ -285,10 +279,7 @@ async fn a_drained_budget_stops_retries_for_every_call() {
     inject(&emu, DETAILS, Fault::status(503).times(1000));
     // Three retries in all, none given back (refill 0).
     let budget = RetryBudget::new(3.0, 0.0);
-    let policy = RetryPolicy {
-        max_attempts: 10,
-        ..fast_policy()
-    };
+    let policy = fast_policy().max_attempts(10);
     let client = builder(&emu, policy)
         .retry_budget(budget.clone())
         .build()
@@ -332,10 +323,7 @@ async fn retry_after_is_honoured() {
         CREATE,
         Fault::reach_limit().header("Retry-After", "1"),
     );
-    let policy = RetryPolicy {
-        max_delay: Duration::from_secs(5),
-        ..fast_policy()
-    };
+    let policy = fast_policy().max_delay(Duration::from_secs(5));
     let (decisions, _recording) = Decisions::record();
     let created = create(&client(&emu, policy), "later").await;
     assert!(created.is_ok(), "{created:?}");
@@ -353,10 +341,7 @@ async fn retry_after_is_capped_by_the_longest_delay() {
     );
     // The backoff alone would wait 10 ms: a wait near 150 ms shows the header was read
     // and capped.
-    let policy = RetryPolicy {
-        max_delay: Duration::from_millis(150),
-        ..fast_policy()
-    };
+    let policy = fast_policy().max_delay(Duration::from_millis(150));
     let (decisions, _recording) = Decisions::record();
     let created = create(&client(&emu, policy), "capped").await;
     assert!(created.is_ok(), "{created:?}");
@@ -532,10 +517,7 @@ async fn a_slow_details_call_times_out_and_is_retried() {
     let emu = start(emulator()).await;
     let id = existing_room(&emu).await;
     inject(&emu, DETAILS, Fault::delay(Duration::from_millis(800)));
-    let policy = RetryPolicy {
-        attempt_timeout: Duration::from_millis(200),
-        ..fast_policy()
-    };
+    let policy = fast_policy().attempt_timeout(Duration::from_millis(200));
     let (decisions, _recording) = Decisions::record();
     assert_eq!(details(&client(&emu, policy), &id).await.ok(), Some(1));
     assert_eq!(emu.request_count(DETAILS), 2);
@@ -550,10 +532,7 @@ async fn a_slow_create_times_out_and_is_not_retried() {
     let emu = start(emulator()).await;
     let slow = Duration::from_millis(400);
     inject(&emu, CREATE, Fault::delay(slow).after_processing());
-    let policy = RetryPolicy {
-        attempt_timeout: Duration::from_millis(100),
-        ..fast_policy()
-    };
+    let policy = fast_policy().attempt_timeout(Duration::from_millis(100));
     let err = create(&client(&emu, policy), "slow")
         .await
         .expect_err("timed out");
@@ -568,10 +547,7 @@ async fn a_slow_create_times_out_and_is_not_retried() {
 #[tokio::test]
 async fn a_call_does_not_wait_for_the_limiter_past_its_deadline() {
     let emu = start(emulator()).await;
-    let policy = RetryPolicy {
-        deadline: Some(Duration::from_millis(600)),
-        ..fast_policy()
-    };
+    let policy = fast_policy().deadline(Some(Duration::from_millis(600)));
     let client = builder(&emu, policy)
         .rate_limits(RateLimits::documented().with(CREATE, 1))
         .build()
@@ -624,10 +600,7 @@ async fn burst(client: &Client) -> Vec<Result<ChatroomId, Error>> {
 /// A client of `emu` with the documented rate limits and retries enough to ride out a 429
 /// that a loaded machine's jitter may still cause.
 fn paced_client(emu: &Emulator) -> Client {
-    let policy = RetryPolicy {
-        max_attempts: 10,
-        ..fast_policy()
-    };
+    let policy = fast_policy().max_attempts(10);
     builder(emu, policy)
         .rate_limits(RateLimits::documented())
         .build()
@@ -698,10 +671,7 @@ async fn a_slow_token_does_not_push_requests_into_the_next_window() {
             .quotas(Quotas::Documented),
     )
     .await;
-    let policy = RetryPolicy {
-        max_attempts: 10,
-        ..fast_policy()
-    };
+    let policy = fast_policy().max_attempts(10);
     let client = builder(&emu, policy)
         .token_source(SlowFirstToken {
             ready_at: tokio::time::Instant::now() + Duration::from_millis(150),

@@ -2,8 +2,8 @@
 //! certificate and the emulator verifies them, each with its own clock.
 
 use agora_chat::auth::AppCredentials;
+use agora_chat::auth::RefreshPolicy;
 use agora_chat::auth::access_token::SaltSource;
-use agora_chat::auth::cache::RefreshPolicy;
 use agora_chat::limit::RateLimits;
 use agora_chat::operations::ListChatroomsQuery;
 use agora_chat::types::ErrorCode;
@@ -48,11 +48,9 @@ async fn setup(certificate: &str) -> Setup {
         .expect("the emulator starts");
     let client_clock = ManualClock::new(START);
     let mints = Arc::new(CountingSalt::default());
-    let policy = RefreshPolicy {
-        refresh_ratio: 1.0,
-        jitter_ratio: 0.0,
-        max_backoff_secs: 60,
-    };
+    let policy = RefreshPolicy::default()
+        .with_refresh_ratio(1.0)
+        .with_jitter_ratio(0.0);
     let credentials = AppCredentials::new(APP_ID, certificate)
         .lifetime(Duration::from_secs(600))
         .clock(Arc::new(client_clock.clone()))

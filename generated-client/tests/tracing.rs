@@ -3,7 +3,7 @@
 
 use agora_chat::Client;
 use agora_chat::auth::AppCredentials;
-use agora_chat::auth::cache::RefreshPolicy;
+use agora_chat::auth::RefreshPolicy;
 use agora_chat::limit::RateLimits;
 use agora_chat::operations::ListChatroomsQuery;
 use agora_chat::types::CreateChatroom;
@@ -67,11 +67,11 @@ async fn one_span_per_call_and_no_secret() {
     let credentials = AppCredentials::new(APP_ID, CERT)
         .lifetime(Duration::from_secs(600))
         .clock(Arc::new(client_clock.clone()))
-        .refresh_policy(RefreshPolicy {
-            refresh_ratio: 1.0,
-            jitter_ratio: 0.0,
-            max_backoff_secs: 60,
-        });
+        .refresh_policy(
+            RefreshPolicy::default()
+                .with_refresh_ratio(1.0)
+                .with_jitter_ratio(0.0),
+        );
     let client = Client::builder()
         .base_url(emulator.base_url())
         .app_key("demo#demo")

@@ -43,14 +43,15 @@ fn client_for(emu: &Emulator) -> Client {
         .allow_http(true)
         .rate_limits(RateLimits::Off)
         .app_credentials(AppCredentials::new(APP_ID, CERT))
-        .retry_policy(RetryPolicy {
-            max_attempts: 3,
-            base_delay: Duration::from_millis(5),
-            max_delay: Duration::from_millis(20),
-            deadline: Some(Duration::from_secs(30)),
-            attempt_timeout: Duration::from_secs(5),
-            jitter: Jitter::None,
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(5))
+                .max_delay(Duration::from_millis(20))
+                .deadline(Some(Duration::from_secs(30)))
+                .attempt_timeout(Duration::from_secs(5))
+                .jitter(Jitter::None),
+        )
         .build()
         .expect("valid client configuration")
 }

@@ -212,12 +212,13 @@ fn value_param_type(ty: &Ty) -> TokenStream {
 
 fn emit_setter(field: &Field) -> TokenStream {
     let name = ident(&field.name);
-    let doc = format!(" Sets `{}`.", field.name);
+    // The field's own doc (with its rules and default), so a setter reads on its own.
+    let doc = doc_attrs(&format!("Sets `{}`: {}", field.name, field_doc(field)));
     match &field.ty {
         Ty::List(item) if takes_plain_value(item) => {
             let item = rust_type(item);
             quote! {
-                #[doc = #doc]
+                #doc
                 pub fn #name(mut self, values: impl IntoIterator<Item = #item>) -> Self {
                     self.#name = Some(values.into_iter().collect());
                     self
@@ -227,7 +228,7 @@ fn emit_setter(field: &Field) -> TokenStream {
         Ty::List(item) => {
             let item = rust_type(item);
             quote! {
-                #[doc = #doc]
+                #doc
                 pub fn #name(mut self, values: impl IntoIterator<Item = impl Into<#item>>) -> Self {
                     self.#name = Some(values.into_iter().map(Into::into).collect());
                     self
@@ -237,7 +238,7 @@ fn emit_setter(field: &Field) -> TokenStream {
         ty if takes_plain_value(ty) => {
             let ty = rust_type(ty);
             quote! {
-                #[doc = #doc]
+                #doc
                 pub fn #name(mut self, value: #ty) -> Self {
                     self.#name = Some(value);
                     self
@@ -247,7 +248,7 @@ fn emit_setter(field: &Field) -> TokenStream {
         ty => {
             let ty = rust_type(ty);
             quote! {
-                #[doc = #doc]
+                #doc
                 pub fn #name(mut self, value: impl Into<#ty>) -> Self {
                     self.#name = Some(value.into());
                     self

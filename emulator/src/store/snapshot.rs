@@ -38,6 +38,7 @@ pub struct StateSnapshot {
     /// The id the next create gets.
     #[serde(default)]
     pub next_id: Option<u64>,
+    /// Every chatroom, with its members and roles.
     pub chatrooms: Vec<ChatroomState>,
     /// The app's chatroom super admins.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -50,8 +51,11 @@ pub struct StateSnapshot {
 pub struct ChatroomState {
     /// Digits, as the service's ids.
     pub id: String,
+    /// The chatroom's name.
     pub name: String,
+    /// The chatroom's description.
     pub description: String,
+    /// The owner's username.
     pub owner: String,
     /// Without the owner.
     #[serde(default)]
@@ -59,8 +63,10 @@ pub struct ChatroomState {
     /// Members with the admin role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub admins: Vec<String>,
+    /// The most members allowed (the service's default when absent).
     #[serde(default = "default_maxusers")]
     pub maxusers: u32,
+    /// Free-form extension data (`custom`), at most 1,024 characters.
     #[serde(default)]
     pub custom: String,
     /// Milliseconds since the Unix epoch.

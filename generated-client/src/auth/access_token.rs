@@ -561,6 +561,7 @@ impl SaltSource for FixedSalt {
 
 /// A minted token and the window it is valid for.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MintedToken {
     /// The token string (`007...`); redacted in `Debug`.
     pub token: Secret,

@@ -18,21 +18,41 @@ pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30
 /// A token and the Unix seconds it was issued at and expires at.
 #[derive(Debug, Clone)]
 pub struct FetchedToken {
+    /// The token itself.
     pub token: Secret,
+    /// When it was issued, in Unix seconds.
     pub issued_at: u64,
+    /// When it expires, in Unix seconds.
     pub expires_at: u64,
 }
 
 /// Gets a new token: minting locally, or asking a token endpoint.
 pub trait FetchToken: Send + Sync + fmt::Debug {
+    /// One attempt at a new token; the cache decides when to call it again.
     fn fetch(&self) -> BoxFuture<'_, Result<FetchedToken, AuthError>>;
 }
 
-/// When to refresh: at `refresh_ratio` of the lifetime, minus a random jitter of up to
-/// `jitter_ratio` of the lifetime.
+/// When a cached app token is refreshed: at `refresh_ratio` of its lifetime, minus a random
+/// jitter of up to `jitter_ratio` of the lifetime; after a failed refresh, the next attempt
+/// waits 1 s, 2 s, 4 s, ... up to `max_backoff_secs` (the old token is used while it is valid).
+///
+/// ```
+/// use agora_chat::auth::{AppCredentials, RefreshPolicy};
+///
+/// let policy = RefreshPolicy::default()
+///     .with_refresh_ratio(0.5)
+///     .with_jitter_ratio(0.1)
+///     .with_max_backoff_secs(30);
+/// let credentials = AppCredentials::new("<app id>", "<app certificate>").refresh_policy(policy);
+/// # let _ = credentials;
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RefreshPolicy {
+    /// The fraction of a token's lifetime after which it is refreshed (0.8 by default).
     pub refresh_ratio: f64,
+    /// The largest random amount, as a fraction of the lifetime, by which a refresh comes
+    /// earlier (0.05 by default), so that many clients do not refresh at once.
     pub jitter_ratio: f64,
     /// The longest wait between refresh attempts after failures (doubling from 1 s).
     pub max_backoff_secs: u64,
@@ -45,6 +65,26 @@ impl Default for RefreshPolicy {
             jitter_ratio: 0.05,
             max_backoff_secs: 60,
         }
+    }
+}
+
+impl RefreshPolicy {
+    /// With tokens refreshed after this fraction of their lifetime (e.g. `0.8`).
+    pub fn with_refresh_ratio(mut self, refresh_ratio: f64) -> Self {
+        self.refresh_ratio = refresh_ratio;
+        self
+    }
+
+    /// With refreshes up to this fraction of the lifetime earlier, at random (e.g. `0.05`).
+    pub fn with_jitter_ratio(mut self, jitter_ratio: f64) -> Self {
+        self.jitter_ratio = jitter_ratio;
+        self
+    }
+
+    /// With at most this many seconds between refresh attempts after failures.
+    pub fn with_max_backoff_secs(mut self, max_backoff_secs: u64) -> Self {
+        self.max_backoff_secs = max_backoff_secs;
+        self
     }
 }
 
@@ -82,6 +122,7 @@ impl<F: fmt::Debug> fmt::Debug for CachedToken<F> {
 }
 
 impl<F: FetchToken> CachedToken<F> {
+    /// An empty cache: the first [`get`](Self::get) fetches.
     pub fn new(fetch: F, clock: Arc<dyn Clock>, policy: RefreshPolicy) -> Self {
         Self {
             fetch,

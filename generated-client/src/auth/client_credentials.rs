@@ -39,6 +39,8 @@ impl fmt::Debug for ClientCredentials {
 }
 
 impl ClientCredentials {
+    /// The client id and secret from the console. Tokens are fetched on the first call,
+    /// cached and refreshed before they expire; nothing is checked until then.
     pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -77,11 +79,13 @@ impl ClientCredentials {
         self
     }
 
+    /// The clock that decides when a token is due for refresh (for tests).
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
     }
 
+    /// When cached tokens are refreshed ([`RefreshPolicy::default`] unless set).
     pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
         self.policy = policy;
         self

@@ -2,13 +2,15 @@
 //! (minted locally), client credentials (a token endpoint), or any [`TokenSource`].
 
 pub mod access_token;
-pub mod cache;
+// The token cache is plumbing; only its refresh policy is configuration users set.
+mod cache;
 #[cfg(feature = "client")]
 mod client_credentials;
 
 use crate::secret::Secret;
 use access_token::{Clock, RandomSalt, SaltSource, SystemClock, TokenError, TokenMinter};
-use cache::{CachedToken, FetchToken, FetchedToken, RefreshPolicy};
+pub use cache::RefreshPolicy;
+use cache::{CachedToken, FetchToken, FetchedToken};
 #[cfg(feature = "client")]
 pub use client_credentials::ClientCredentials;
 use std::fmt;
@@ -21,7 +23,13 @@ use std::time::Duration;
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Supplies the app token for each call. `Debug` must never print a secret.
+///
+/// Implement it to take tokens from somewhere the crate does not know (a vault, another
+/// service) and pass it to `ClientBuilder::token_source`.
+/// The client calls [`token`](Self::token) before every attempt, so cache inside the source.
 pub trait TokenSource: Send + Sync + fmt::Debug {
+    /// The token to send with the next attempt. An error fails the call with
+    /// `Error::Auth` before anything is sent.
     fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>>;
 
     /// The service rejected `rejected` as expired: forget it. Returns whether the next
@@ -35,11 +43,18 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
+    /// The App ID or App Certificate is malformed, or the token could not be encoded.
     #[error("cannot mint an app token")]
     Mint(#[from] TokenError),
     /// The token endpoint answered with an error status.
     #[error("the token endpoint answered HTTP {status}: {description}")]
-    Endpoint { status: u16, description: String },
+    Endpoint {
+        /// The token endpoint's HTTP status.
+        status: u16,
+        /// The endpoint's `error_description`, or the start of its body.
+        description: String,
+    },
+    /// The token endpoint could not be reached or its answer could not be read.
     #[cfg(feature = "client")]
     #[error("cannot reach the token endpoint")]
     Transport(#[source] crate::HttpError),
@@ -51,7 +66,9 @@ pub enum AuthError {
         "no valid app token; next refresh attempt in {retry_in_secs} s (last error: {last_error})"
     )]
     Backoff {
+        /// Seconds until the next refresh attempt is allowed.
         retry_in_secs: u64,
+        /// The last refresh failure, as text (it never contains a secret).
         last_error: String,
     },
     /// No token arrived within the attempt's time limit (a refresh in flight, a slow source).
@@ -64,7 +81,10 @@ pub enum AuthError {
     Redirect(crate::transport::Redirect),
     /// The token endpoint's answer is larger than the client accepts.
     #[error("the token endpoint's answer is larger than {limit} bytes")]
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The largest answer accepted, in bytes.
+        limit: usize,
+    },
     /// A user-supplied source failed; the message must not contain secrets.
     #[error("token source failed: {0}")]
     Source(String),
@@ -75,6 +95,8 @@ pub enum AuthError {
 pub struct StaticToken(Secret);
 
 impl StaticToken {
+    /// Sends `token` with every call. Once it expires the service rejects every call
+    /// (HTTP 401); build a new client with a new token.
     pub fn new(token: impl Into<Secret>) -> Self {
         Self(token.into())
     }
@@ -139,6 +161,7 @@ impl AppCredentials {
         self
     }
 
+    /// When cached tokens are refreshed ([`RefreshPolicy::default`] unless set).
     pub fn refresh_policy(mut self, policy: RefreshPolicy) -> Self {
         self.policy = policy;
         self

@@ -67,37 +67,37 @@ pub struct ResponseMeta {
     pub params: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 impl ResponseMeta {
-    /// Sets `action`.
+    /// Sets `action`: Request method as the service saw it, e.g. `post`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
     }
-    /// Sets `organization`.
+    /// Sets `organization`: The organization (`org_name`).
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.organization = Some(value.into());
         self
     }
-    /// Sets `application`.
+    /// Sets `application`: Internal UUID of the app.
     pub fn application(mut self, value: impl Into<String>) -> Self {
         self.application = Some(value.into());
         self
     }
-    /// Sets `application_name`.
+    /// Sets `application_name`: The app (`app_name`).
     pub fn application_name(mut self, value: impl Into<String>) -> Self {
         self.application_name = Some(value.into());
         self
     }
-    /// Sets `uri`.
+    /// Sets `uri`: The request URL as the service saw it.
     pub fn uri(mut self, value: impl Into<String>) -> Self {
         self.uri = Some(value.into());
         self
     }
-    /// Sets `path`.
+    /// Sets `path`: The resource path, e.g. `/chatrooms`.
     pub fn path(mut self, value: impl Into<String>) -> Self {
         self.path = Some(value.into());
         self
     }
-    /// Sets `entities`.
+    /// Sets `entities`: Returned entities; usually empty for chatroom calls.
     pub fn entities(
         mut self,
         values: impl IntoIterator<Item = impl Into<serde_json::Value>>,
@@ -105,37 +105,37 @@ impl ResponseMeta {
         self.entities = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `timestamp`.
+    /// Sets `timestamp`: Unix time of the response, in milliseconds.
     pub fn timestamp(mut self, value: i64) -> Self {
         self.timestamp = Some(value);
         self
     }
-    /// Sets `duration`.
+    /// Sets `duration`: Time the service spent on the request, in milliseconds.
     pub fn duration(mut self, value: i64) -> Self {
         self.duration = Some(value);
         self
     }
-    /// Sets `count`.
+    /// Sets `count`: Number of items in `data`, on list responses.
     pub fn count(mut self, value: u64) -> Self {
         self.count = Some(value);
         self
     }
-    /// Sets `cursor`.
+    /// Sets `cursor`: Cursor for the next page; absent on the last page.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
         self
     }
-    /// Sets `properties`.
+    /// Sets `properties`: Extra properties; usually `{}`.
     pub fn properties(mut self, value: impl Into<serde_json::Value>) -> Self {
         self.properties = Some(value.into());
         self
     }
-    /// Sets `status`.
+    /// Sets `status`: Sent by some calls (custom attributes) as `"ok"`.
     pub fn status(mut self, value: impl Into<String>) -> Self {
         self.status = Some(value.into());
         self
     }
-    /// Sets `params`.
+    /// Sets `params`: The query echoed back, each value an array of strings, e.g. `{"limit": ["5"]}`.
     pub fn params(
         mut self,
         value: impl Into<std::collections::BTreeMap<String, Vec<String>>>,
@@ -172,27 +172,27 @@ pub struct ErrorBody {
     pub error_description: Option<String>,
 }
 impl ErrorBody {
-    /// Sets `error`.
+    /// Sets `error`: Machine-readable error code.
     pub fn error(mut self, value: impl Into<ErrorCode>) -> Self {
         self.error = Some(value.into());
         self
     }
-    /// Sets `exception`.
+    /// Sets `exception`: The server-side exception class, e.g. `org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException`.
     pub fn exception(mut self, value: impl Into<String>) -> Self {
         self.exception = Some(value.into());
         self
     }
-    /// Sets `timestamp`.
+    /// Sets `timestamp`: Unix time of the error, in milliseconds.
     pub fn timestamp(mut self, value: i64) -> Self {
         self.timestamp = Some(value);
         self
     }
-    /// Sets `duration`.
+    /// Sets `duration`: Time the service spent on the request, in milliseconds.
     pub fn duration(mut self, value: i64) -> Self {
         self.duration = Some(value);
         self
     }
-    /// Sets `error_description`.
+    /// Sets `error_description`: Human-readable explanation.
     pub fn error_description(mut self, value: impl Into<String>) -> Self {
         self.error_description = Some(value.into());
         self

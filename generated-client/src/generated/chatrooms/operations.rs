@@ -104,12 +104,18 @@ impl ListChatroomsQuery {
     pub const LIMIT_MAX: u32 = 100;
     /// The fewest characters allowed for `cursor`.
     pub const CURSOR_MIN_CHARS: usize = 1;
-    /// Sets `limit`.
+    /// Sets `limit`: Page size, 1 to 100 (the service defaults to 10).
+    ///
+    /// Validated: 1 to 100.
+    ///
+    /// Service default: `10`.
     pub fn limit(mut self, value: u32) -> Self {
         self.limit = Some(value);
         self
     }
-    /// Sets `cursor`.
+    /// Sets `cursor`: The `cursor` of the previous page's response; absent for the first page.
+    ///
+    /// Validated: not empty.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
         self
@@ -164,12 +170,18 @@ impl ListJoinedChatroomsQuery {
     pub const PAGESIZE_MIN: u32 = 1;
     /// The largest value allowed for `pagesize`.
     pub const PAGESIZE_MAX: u32 = 1000;
-    /// Sets `pagenum`.
+    /// Sets `pagenum`: Page number, from 1. Without `pagenum` and `pagesize` the service answers the 500 most recently joined chatrooms as one unpaged list; the stream method always pages.
+    ///
+    /// Validated: at least 1.
     pub fn pagenum(mut self, value: u32) -> Self {
         self.pagenum = Some(value);
         self
     }
-    /// Sets `pagesize`.
+    /// Sets `pagesize`: Page size, 1 to 1,000.
+    ///
+    /// Validated: 1 to 1000.
+    ///
+    /// Service default: `1000`.
     pub fn pagesize(mut self, value: u32) -> Self {
         self.pagesize = Some(value);
         self

@@ -132,12 +132,18 @@ impl CreateChatroom {
             custom: None,
         }
     }
-    /// Sets `maxusers`.
+    /// Sets `maxusers`: Maximum number of members, the owner included (1 to 10,000; the service defaults to 1,000).
+    ///
+    /// Validated: 1 to 10000.
+    ///
+    /// Service default: `1000`.
     pub fn maxusers(mut self, value: u32) -> Self {
         self.maxusers = Some(value);
         self
     }
-    /// Sets `members`.
+    /// Sets `members`: Usernames of the initial members. If present it must not be empty, and it may hold at most `maxusers` names.
+    ///
+    /// Validated: at least 1 item(s); at most `maxusers` items (`1000` when `maxusers` is unset); each item: a username: 1 to 64 characters of `a-z A-Z 0-9 _ - .`.
     pub fn members(
         mut self,
         values: impl IntoIterator<Item = impl Into<String>>,
@@ -145,7 +151,9 @@ impl CreateChatroom {
         self.members = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `custom`.
+    /// Sets `custom`: Free-form extension data, at most 1,024 characters.
+    ///
+    /// Validated: at most 1024 characters.
     pub fn custom(mut self, value: impl Into<String>) -> Self {
         self.custom = Some(value.into());
         self
@@ -194,17 +202,17 @@ impl ChatroomSummary {
             disabled: None,
         }
     }
-    /// Sets `owner`.
+    /// Sets `owner`: Username of the owner.
     pub fn owner(mut self, value: impl Into<String>) -> Self {
         self.owner = Some(value.into());
         self
     }
-    /// Sets `affiliations_count`.
+    /// Sets `affiliations_count`: Number of members, the owner included.
     pub fn affiliations_count(mut self, value: u32) -> Self {
         self.affiliations_count = Some(value);
         self
     }
-    /// Sets `disabled`.
+    /// Sets `disabled`: Whether the chatroom is disabled.
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value);
         self
@@ -232,7 +240,7 @@ impl JoinedChatroom {
             disabled: None,
         }
     }
-    /// Sets `disabled`.
+    /// Sets `disabled`: Whether the chatroom is disabled (the service sends a string here; both forms are accepted).
     pub fn disabled(mut self, value: bool) -> Self {
         self.disabled = Some(value);
         self
@@ -307,47 +315,47 @@ impl ChatroomDetail {
             scale: None,
         }
     }
-    /// Sets `description`.
+    /// Sets `description`: Chatroom description.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-    /// Sets `membersonly`.
+    /// Sets `membersonly`: Whether joining needs approval by the owner or an admin.
     pub fn membersonly(mut self, value: bool) -> Self {
         self.membersonly = Some(value);
         self
     }
-    /// Sets `allowinvites`.
+    /// Sets `allowinvites`: Whether members may invite others (otherwise only admins can).
     pub fn allowinvites(mut self, value: bool) -> Self {
         self.allowinvites = Some(value);
         self
     }
-    /// Sets `maxusers`.
+    /// Sets `maxusers`: Maximum number of members, the owner included.
     pub fn maxusers(mut self, value: u32) -> Self {
         self.maxusers = Some(value);
         self
     }
-    /// Sets `owner`.
+    /// Sets `owner`: Username of the owner; may be absent.
     pub fn owner(mut self, value: impl Into<String>) -> Self {
         self.owner = Some(value.into());
         self
     }
-    /// Sets `created`.
+    /// Sets `created`: Creation time, Unix milliseconds.
     pub fn created(mut self, value: i64) -> Self {
         self.created = Some(value);
         self
     }
-    /// Sets `custom`.
+    /// Sets `custom`: Extension data given at creation.
     pub fn custom(mut self, value: impl Into<String>) -> Self {
         self.custom = Some(value.into());
         self
     }
-    /// Sets `affiliations_count`.
+    /// Sets `affiliations_count`: Number of members, the owner included.
     pub fn affiliations_count(mut self, value: u32) -> Self {
         self.affiliations_count = Some(value);
         self
     }
-    /// Sets `affiliations`.
+    /// Sets `affiliations`: The members, each tagged as owner or member.
     pub fn affiliations(
         mut self,
         values: impl IntoIterator<Item = impl Into<Affiliation>>,
@@ -355,22 +363,22 @@ impl ChatroomDetail {
         self.affiliations = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `public`.
+    /// Sets `public`: Reserved by the service.
     pub fn public(mut self, value: bool) -> Self {
         self.public = Some(value);
         self
     }
-    /// Sets `mute`.
+    /// Sets `mute`: Whether the whole chatroom is muted (sent on some chatrooms only).
     pub fn mute(mut self, value: bool) -> Self {
         self.mute = Some(value);
         self
     }
-    /// Sets `invite_need_confirm`.
+    /// Sets `invite_need_confirm`: Whether an invitation must be confirmed by the invitee (sent on some chatrooms only).
     pub fn invite_need_confirm(mut self, value: bool) -> Self {
         self.invite_need_confirm = Some(value);
         self
     }
-    /// Sets `scale`.
+    /// Sets `scale`: Size class of the chatroom (sent on some chatrooms only).
     pub fn scale(mut self, value: impl Into<ChatroomScale>) -> Self {
         self.scale = Some(value.into());
         self
@@ -514,17 +522,23 @@ impl UpdateChatroom {
     pub const MAXUSERS_MIN: u32 = 1;
     /// The largest value allowed for `maxusers`.
     pub const MAXUSERS_MAX: u32 = 10000;
-    /// Sets `name`.
+    /// Sets `name`: New name, 1 to 128 characters, without `/`.
+    ///
+    /// Validated: 1 to 128 characters; must not contain any of `/`.
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.name = Some(value.into());
         self
     }
-    /// Sets `description`.
+    /// Sets `description`: New description, at most 512 characters, without `/`.
+    ///
+    /// Validated: at most 512 characters; must not contain any of `/`.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
         self
     }
-    /// Sets `maxusers`.
+    /// Sets `maxusers`: New maximum number of members, the owner included (1 to 10,000).
+    ///
+    /// Validated: 1 to 10000.
     pub fn maxusers(mut self, value: u32) -> Self {
         self.maxusers = Some(value);
         self
@@ -546,17 +560,17 @@ pub struct UpdateResult {
     pub maxusers: Option<bool>,
 }
 impl UpdateResult {
-    /// Sets `groupname`.
+    /// Sets `groupname`: Whether the new name was applied.
     pub fn groupname(mut self, value: bool) -> Self {
         self.groupname = Some(value);
         self
     }
-    /// Sets `description`.
+    /// Sets `description`: Whether the new description was applied.
     pub fn description(mut self, value: bool) -> Self {
         self.description = Some(value);
         self
     }
-    /// Sets `maxusers`.
+    /// Sets `maxusers`: Whether the new maximum number of members was applied.
     pub fn maxusers(mut self, value: bool) -> Self {
         self.maxusers = Some(value);
         self

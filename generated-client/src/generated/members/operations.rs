@@ -184,12 +184,18 @@ impl ListChatroomMembersQuery {
     pub const PAGESIZE_MIN: u32 = 1;
     /// The largest value allowed for `pagesize`.
     pub const PAGESIZE_MAX: u32 = 1000;
-    /// Sets `pagenum`.
+    /// Sets `pagenum`: Page number, from 1 (the service defaults to 1).
+    ///
+    /// Validated: at least 1.
     pub fn pagenum(mut self, value: u32) -> Self {
         self.pagenum = Some(value);
         self
     }
-    /// Sets `pagesize`.
+    /// Sets `pagesize`: Page size, 1 to 1,000 (the service defaults to 1,000).
+    ///
+    /// Validated: 1 to 1000.
+    ///
+    /// Service default: `1000`.
     pub fn pagesize(mut self, value: u32) -> Self {
         self.pagesize = Some(value);
         self
@@ -244,12 +250,18 @@ impl ListChatroomSuperAdminsQuery {
     pub const PAGESIZE_MIN: u32 = 1;
     /// The largest value allowed for `pagesize`.
     pub const PAGESIZE_MAX: u32 = 1000;
-    /// Sets `pagenum`.
+    /// Sets `pagenum`: Page number, from 1 (the service defaults to 1).
+    ///
+    /// Validated: at least 1.
     pub fn pagenum(mut self, value: u32) -> Self {
         self.pagenum = Some(value);
         self
     }
-    /// Sets `pagesize`.
+    /// Sets `pagesize`: Page size, 1 to 1,000 (the service defaults to 10).
+    ///
+    /// Validated: 1 to 1000.
+    ///
+    /// Service default: `10`.
     pub fn pagesize(mut self, value: u32) -> Self {
         self.pagesize = Some(value);
         self

@@ -32,7 +32,7 @@ impl MemberResult {
             user: user.into(),
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: What was done, `add_member` or `remove_member`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
@@ -85,7 +85,7 @@ impl AddedMembers {
             id: id.into(),
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: What was done, `add_member`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
@@ -113,7 +113,7 @@ impl RemovedMember {
             id: id.into(),
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: What was done, `remove_member`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
@@ -224,7 +224,7 @@ impl SuperAdminAdded {
     pub fn new(result: bool) -> Self {
         Self { result, resource: None }
     }
-    /// Sets `resource`.
+    /// Sets `resource`: Empty.
     pub fn resource(mut self, value: impl Into<String>) -> Self {
         self.resource = Some(value.into());
         self
@@ -254,7 +254,7 @@ impl SuperAdminRemoved {
             resource: None,
         }
     }
-    /// Sets `resource`.
+    /// Sets `resource`: Empty.
     pub fn resource(mut self, value: impl Into<String>) -> Self {
         self.resource = Some(value.into());
         self

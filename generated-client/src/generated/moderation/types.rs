@@ -247,12 +247,12 @@ impl BlockedUser {
             chatroomid: None,
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: The service's name for the action, `add_blocks` or `remove_blocks`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
     }
-    /// Sets `chatroomid`.
+    /// Sets `chatroomid`: The chatroom.
     pub fn chatroomid(mut self, value: impl Into<ChatroomId>) -> Self {
         self.chatroomid = Some(value.into());
         self
@@ -282,12 +282,12 @@ impl AllowlistedUser {
             chatroomid: None,
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: The service's name for the action, `add_user_whitelist` or `remove_user_whitelist`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
     }
-    /// Sets `chatroomid`.
+    /// Sets `chatroomid`: The chatroom.
     pub fn chatroomid(mut self, value: impl Into<ChatroomId>) -> Self {
         self.chatroomid = Some(value.into());
         self
@@ -333,12 +333,12 @@ impl BlockResult {
             chatroomid: None,
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: The service's name for the action, `add_blocks` or `remove_blocks`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
     }
-    /// Sets `chatroomid`.
+    /// Sets `chatroomid`: The chatroom.
     pub fn chatroomid(mut self, value: impl Into<ChatroomId>) -> Self {
         self.chatroomid = Some(value.into());
         self
@@ -374,12 +374,12 @@ impl AllowlistResult {
             chatroomid: None,
         }
     }
-    /// Sets `action`.
+    /// Sets `action`: The service's name for the action, `add_user_whitelist`.
     pub fn action(mut self, value: impl Into<String>) -> Self {
         self.action = Some(value.into());
         self
     }
-    /// Sets `chatroomid`.
+    /// Sets `chatroomid`: The chatroom.
     pub fn chatroomid(mut self, value: impl Into<ChatroomId>) -> Self {
         self.chatroomid = Some(value.into());
         self
@@ -426,7 +426,7 @@ impl AnnouncementSet {
     pub fn new(result: bool) -> Self {
         Self { result, id: None }
     }
-    /// Sets `id`.
+    /// Sets `id`: The chatroom.
     pub fn id(mut self, value: impl Into<ChatroomId>) -> Self {
         self.id = Some(value.into());
         self
@@ -451,7 +451,9 @@ pub struct AttributeKeys {
 impl AttributeKeys {
     /// The most items allowed for `keys`.
     pub const KEYS_MAX_ITEMS: usize = 100;
-    /// Sets `keys`.
+    /// Sets `keys`: The keys to read, at most 100 (a room holds at most 100); absent or empty reads every key.
+    ///
+    /// Validated: at most 100 items; each item: 1 to 128 characters; each item: only `a-z A-Z 0-9 _ - .`.
     pub fn keys(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.keys = Some(values.into_iter().map(Into::into).collect());
         self
@@ -536,7 +538,7 @@ impl SetAttributes {
             auto_delete: None,
         }
     }
-    /// Sets `auto_delete`.
+    /// Sets `auto_delete`: Whether these keys are deleted when the user leaves (the service defaults to `DELETE`).
     pub fn auto_delete(mut self, value: impl Into<AutoDelete>) -> Self {
         self.auto_delete = Some(value.into());
         self
@@ -577,7 +579,7 @@ pub struct AttributesResult {
     pub error_keys: Option<std::collections::BTreeMap<String, String>>,
 }
 impl AttributesResult {
-    /// Sets `success_keys`.
+    /// Sets `success_keys`: The keys set (or deleted).
     pub fn success_keys(
         mut self,
         values: impl IntoIterator<Item = impl Into<String>>,
@@ -585,7 +587,7 @@ impl AttributesResult {
         self.success_keys = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `error_keys`.
+    /// Sets `error_keys`: The keys that failed, each with the service's reason (e.g. owned by another user: "... is not part of you").
     pub fn error_keys(
         mut self,
         value: impl Into<std::collections::BTreeMap<String, String>>,

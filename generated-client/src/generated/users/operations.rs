@@ -85,12 +85,18 @@ impl ListUsersQuery {
     pub const LIMIT_MAX: u32 = 100;
     /// The fewest characters allowed for `cursor`.
     pub const CURSOR_MIN_CHARS: usize = 1;
-    /// Sets `limit`.
+    /// Sets `limit`: Page size, 1 to 100 (the service defaults to 10).
+    ///
+    /// Validated: 1 to 100.
+    ///
+    /// Service default: `10`.
     pub fn limit(mut self, value: u32) -> Self {
         self.limit = Some(value);
         self
     }
-    /// Sets `cursor`.
+    /// Sets `cursor`: The `cursor` of the previous page's response; absent for the first page.
+    ///
+    /// Validated: not empty.
     pub fn cursor(mut self, value: impl Into<String>) -> Self {
         self.cursor = Some(value.into());
         self

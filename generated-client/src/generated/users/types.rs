@@ -37,7 +37,9 @@ impl NewUser {
             nickname: None,
         }
     }
-    /// Sets `nickname`.
+    /// Sets `nickname`: Display name in push notifications, at most 100 characters.
+    ///
+    /// Validated: at most 100 characters.
     pub fn nickname(mut self, value: impl Into<String>) -> Self {
         self.nickname = Some(value.into());
         self
@@ -113,42 +115,42 @@ impl User {
             device_token: None,
         }
     }
-    /// Sets `uuid`.
+    /// Sets `uuid`: The service's internal id of the user.
     pub fn uuid(mut self, value: impl Into<String>) -> Self {
         self.uuid = Some(value.into());
         self
     }
-    /// Sets `entity_type`.
+    /// Sets `entity_type`: Always `user`.
     pub fn entity_type(mut self, value: impl Into<String>) -> Self {
         self.entity_type = Some(value.into());
         self
     }
-    /// Sets `created`.
+    /// Sets `created`: Registration time, Unix milliseconds.
     pub fn created(mut self, value: i64) -> Self {
         self.created = Some(value);
         self
     }
-    /// Sets `modified`.
+    /// Sets `modified`: Last change, Unix milliseconds.
     pub fn modified(mut self, value: i64) -> Self {
         self.modified = Some(value);
         self
     }
-    /// Sets `activated`.
+    /// Sets `activated`: `false` when the user is banned.
     pub fn activated(mut self, value: bool) -> Self {
         self.activated = Some(value);
         self
     }
-    /// Sets `nickname`.
+    /// Sets `nickname`: Display name in push notifications, if set.
     pub fn nickname(mut self, value: impl Into<String>) -> Self {
         self.nickname = Some(value.into());
         self
     }
-    /// Sets `notifier_name`.
+    /// Sets `notifier_name`: The push certificate name, if set.
     pub fn notifier_name(mut self, value: impl Into<String>) -> Self {
         self.notifier_name = Some(value.into());
         self
     }
-    /// Sets `device_token`.
+    /// Sets `device_token`: The push device token, if set.
     pub fn device_token(mut self, value: impl Into<String>) -> Self {
         self.device_token = Some(value.into());
         self
@@ -168,7 +170,7 @@ pub struct RegisterUsersResult {
     pub data: Option<Vec<RegisterFailure>>,
 }
 impl RegisterUsersResult {
-    /// Sets `entities`.
+    /// Sets `entities`: The users created.
     pub fn entities(
         mut self,
         values: impl IntoIterator<Item = impl Into<User>>,
@@ -176,7 +178,7 @@ impl RegisterUsersResult {
         self.entities = Some(values.into_iter().map(Into::into).collect());
         self
     }
-    /// Sets `data`.
+    /// Sets `data`: The users not created, with the reason (`[]` when every user was created).
     pub fn data(
         mut self,
         values: impl IntoIterator<Item = impl Into<RegisterFailure>>,
@@ -204,7 +206,7 @@ impl RegisterFailure {
             reason: None,
         }
     }
-    /// Sets `reason`.
+    /// Sets `reason`: Why, e.g. `the user3 already exists`.
     pub fn reason(mut self, value: impl Into<String>) -> Self {
         self.reason = Some(value.into());
         self

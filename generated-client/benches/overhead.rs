@@ -14,6 +14,11 @@
 //! - **throughput**: 64 concurrent tasks calling for a fixed time, hand-written and ours
 //!   with limits off alternating round by round; the figure is requests per second.
 //!
+//! Every round gets new clients (new connections), so where their tasks land among the
+//! runtime's threads is drawn again each round instead of once per run. With
+//! `OVERHEAD_CALIBRATE=1` a second hand-written client takes the place of ours with limits
+//! off: the figures then show the harness's own noise (ideally 1.00).
+//!
 //! Targets (issue 17): hot ≤ 1.02, paced default configuration ≤ 1.05, throughput ≥ 0.97.
 //! Run as a test (without `--bench`, as `cargo test --all-targets` does) it makes a few
 //! calls of each kind, to check that the comparison works.
@@ -103,22 +108,25 @@ enum Who {
     Default,
 }
 
-/// The server's address, the three clients and the inputs of the calls.
-struct Fixture {
-    base: String,
+/// The clients compared. Every round gets new ones (new connections): where a connection's
+/// tasks land among the runtime's threads favours one client or the other by several
+/// percent for as long as the connection lives, so a fixed set would carry one draw of that
+/// into every round of a run.
+struct Clients {
     hand: reqwest::Client,
+    /// `OVERHEAD_CALIBRATE=1`: a second hand-written client stands in for ours with limits
+    /// off, so the comparison of two equal clients shows the harness's own bias (should be
+    /// 1.00).
+    calibration: Option<reqwest::Client>,
     off: Client,
     default: Client,
-    ids: Vec<ChatroomId>,
-    create: CreateChatroom,
 }
 
-impl Fixture {
-    fn new(runtime: &Runtime) -> Self {
-        let base = serve(runtime);
+impl Clients {
+    fn new(base: &str) -> Self {
         let ours = |limits: RateLimits| {
             Client::builder()
-                .base_url(&base)
+                .base_url(base)
                 .app_key("bench#app")
                 .allow_http(true)
                 .rate_limits(limits)
@@ -130,7 +138,22 @@ impl Fixture {
             off: ours(RateLimits::Off),
             default: ours(RateLimits::default()),
             hand: reqwest::Client::new(),
-            base,
+            calibration: std::env::var_os("OVERHEAD_CALIBRATE").map(|_| reqwest::Client::new()),
+        }
+    }
+}
+
+/// The server's address and the inputs of the calls.
+struct Fixture {
+    base: String,
+    ids: Vec<ChatroomId>,
+    create: CreateChatroom,
+}
+
+impl Fixture {
+    fn new(runtime: &Runtime) -> Self {
+        Self {
+            base: serve(runtime),
             ids: (0..100)
                 .map(|i| ChatroomId::new(format!("{}", 66_213_271_109_633u64 + i)))
                 .collect(),
@@ -139,12 +162,40 @@ impl Fixture {
         }
     }
 
+    /// New clients, the hand-written one and ours with limits off each with `connections`
+    /// warm connections (opened by as many concurrent calls of each kind); the default
+    /// configuration with one (more would wait for its quota).
+    async fn clients(self: &Arc<Self>, connections: usize) -> Arc<Clients> {
+        let clients = Arc::new(Clients::new(&self.base));
+        for who in [Who::Hand, Who::Off, Who::Default] {
+            let connections = if who == Who::Default { 1 } else { connections };
+            let calls: Vec<_> = (0..connections.max(1))
+                .map(|_| {
+                    let (fixture, clients) = (Arc::clone(self), Arc::clone(&clients));
+                    tokio::spawn(async move {
+                        for call in [Call::Details, Call::Create] {
+                            fixture.call(&clients, call, who).await;
+                        }
+                    })
+                })
+                .collect();
+            for call in calls {
+                call.await.unwrap_or_else(|err| panic!("warm-up: {err}"));
+            }
+        }
+        clients
+    }
+
     /// One call; every answer is checked, so a failing side cannot look fast.
-    async fn call(&self, call: Call, who: Who) -> usize {
+    async fn call(&self, clients: &Clients, call: Call, who: Who) -> usize {
         let ours = match who {
-            Who::Hand => return self.hand_call(call).await,
-            Who::Off => &self.off,
-            Who::Default => &self.default,
+            Who::Hand => return self.hand_call(&clients.hand, call).await,
+            Who::Off if clients.calibration.is_some() => {
+                let twin = clients.calibration.as_ref().unwrap_or(&clients.hand);
+                return self.hand_call(twin, call).await;
+            }
+            Who::Off => &clients.off,
+            Who::Default => &clients.default,
         };
         let got = match call {
             Call::Details => ours.get_chatrooms(&self.ids).await.map(|r| r.data.len()),
@@ -156,13 +207,10 @@ impl Fixture {
         got.unwrap_or_else(|err| panic!("{call:?} {who:?}: {err}"))
     }
 
-    async fn hand_call(&self, call: Call) -> usize {
+    async fn hand_call(&self, hand: &reqwest::Client, call: Call) -> usize {
         match call {
-            Call::Details => hand_details(&self.hand, &self.base, &self.ids)
-                .await
-                .data
-                .len(),
-            Call::Create => hand_create(&self.hand, &self.base, &self.create)
+            Call::Details => hand_details(hand, &self.base, &self.ids).await.data.len(),
+            Call::Create => hand_create(hand, &self.base, &self.create)
                 .await
                 .data
                 .id
@@ -170,9 +218,9 @@ impl Fixture {
         }
     }
 
-    async fn timed(&self, call: Call, who: Who) -> Duration {
+    async fn timed(&self, clients: &Clients, call: Call, who: Who) -> Duration {
         let started = Instant::now();
-        black_box(self.call(call, who).await);
+        black_box(self.call(clients, call, who).await);
         started.elapsed()
     }
 }
@@ -279,9 +327,10 @@ impl Ratios {
 }
 
 /// Hot: hand-written and limits off, alternating call by call.
-async fn hot(fixture: &Fixture, call: Call, plan: &Plan) -> Ratios {
+async fn hot(fixture: &Arc<Fixture>, call: Call, plan: &Plan) -> Ratios {
     let mut ratios = Ratios::default();
     for _ in 0..plan.rounds {
+        let clients = fixture.clients(1).await;
         let (mut hand, mut off) = (Vec::new(), Vec::new());
         for i in 0..plan.hot_calls {
             let order = if i % 2 == 0 {
@@ -290,7 +339,7 @@ async fn hot(fixture: &Fixture, call: Call, plan: &Plan) -> Ratios {
                 [Who::Off, Who::Hand]
             };
             for who in order {
-                let took = fixture.timed(call, who).await;
+                let took = fixture.timed(&clients, call, who).await;
                 match who {
                     Who::Hand => hand.push(took),
                     _ => off.push(took),
@@ -304,17 +353,18 @@ async fn hot(fixture: &Fixture, call: Call, plan: &Plan) -> Ratios {
 
 /// Paced: all three clients in rotating order, one of each per gap, so the default
 /// client's limiter always has a free slot. Returns (limits off, default) ratios.
-async fn paced(fixture: &Fixture, call: Call, plan: &Plan) -> (Ratios, Ratios) {
+async fn paced(fixture: &Arc<Fixture>, call: Call, plan: &Plan) -> (Ratios, Ratios) {
     let (mut off_ratios, mut default_ratios) = (Ratios::default(), Ratios::default());
     let gap = call.paced_gap();
     let order = [Who::Hand, Who::Off, Who::Default];
     for _ in 0..plan.paced_rounds {
+        let clients = fixture.clients(1).await;
         let mut times: [Vec<Duration>; 3] = Default::default();
         let mut next = tokio::time::Instant::now();
         for i in 0..plan.paced_calls {
             for k in 0..order.len() {
                 let slot = (i + k) % order.len();
-                times[slot].push(fixture.timed(call, order[slot]).await);
+                times[slot].push(fixture.timed(&clients, call, order[slot]).await);
             }
             next += gap;
             tokio::time::sleep_until(next).await;
@@ -327,16 +377,23 @@ async fn paced(fixture: &Fixture, call: Call, plan: &Plan) -> (Ratios, Ratios) {
 }
 
 /// Requests per second of `tasks` tasks calling for `window`.
-async fn requests_per_sec(fixture: &Arc<Fixture>, call: Call, who: Who, plan: &Plan) -> f64 {
+async fn requests_per_sec(
+    fixture: &Arc<Fixture>,
+    clients: &Arc<Clients>,
+    call: Call,
+    who: Who,
+    plan: &Plan,
+) -> f64 {
     let done = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let end = started + plan.window;
     let tasks: Vec<_> = (0..plan.tasks)
         .map(|_| {
             let (fixture, done) = (Arc::clone(fixture), Arc::clone(&done));
+            let clients = Arc::clone(clients);
             tokio::spawn(async move {
                 while Instant::now() < end {
-                    black_box(fixture.call(call, who).await);
+                    black_box(fixture.call(&clients, call, who).await);
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -352,12 +409,19 @@ async fn requests_per_sec(fixture: &Arc<Fixture>, call: Call, who: Who, plan: &P
 async fn throughput(fixture: &Arc<Fixture>, call: Call, plan: &Plan) -> Ratios {
     let mut ratios = Ratios::default();
     for round in 0..plan.throughput_rounds {
+        let clients = &fixture.clients(plan.tasks).await;
         let (hand, off) = if round % 2 == 0 {
-            let hand = requests_per_sec(fixture, call, Who::Hand, plan).await;
-            (hand, requests_per_sec(fixture, call, Who::Off, plan).await)
+            let hand = requests_per_sec(fixture, clients, call, Who::Hand, plan).await;
+            (
+                hand,
+                requests_per_sec(fixture, clients, call, Who::Off, plan).await,
+            )
         } else {
-            let off = requests_per_sec(fixture, call, Who::Off, plan).await;
-            (requests_per_sec(fixture, call, Who::Hand, plan).await, off)
+            let off = requests_per_sec(fixture, clients, call, Who::Off, plan).await;
+            (
+                requests_per_sec(fixture, clients, call, Who::Hand, plan).await,
+                off,
+            )
         };
         ratios.push(off, hand);
     }
@@ -365,14 +429,8 @@ async fn throughput(fixture: &Arc<Fixture>, call: Call, plan: &Plan) -> Ratios {
 }
 
 async fn run(fixture: Arc<Fixture>, plan: &Plan) {
-    // Warm up: connections open, allocator and caches settled.
-    for call in [Call::Details, Call::Create] {
-        for who in [Who::Hand, Who::Off, Who::Default] {
-            for _ in 0..plan.paced_calls.min(20) {
-                fixture.call(call, who).await;
-            }
-        }
-    }
+    // Warm up: allocator and caches settled.
+    drop(fixture.clients(plan.tasks).await);
     tokio::time::sleep(Duration::from_secs(2).min(plan.window * 10)).await;
     println!(
         "| call | hand-written | ours, limits off (hot) | ours, limits off (paced) | ours, default config (paced) |"
@@ -408,10 +466,11 @@ async fn run(fixture: Arc<Fixture>, plan: &Plan) {
 }
 
 /// `OVERHEAD_ONLY=details:off:2000` (call `details` or `create`; client `hand`, `off` or
-/// `default`; a number of calls) makes only those calls, one after the other, and prints
-/// nothing: for a profiler such as `valgrind --tool=callgrind`, whose instruction counts of
-/// two such runs (same number of calls, different client) compare the clients exactly.
-fn only(spec: &str) -> Option<(Call, Who, usize)> {
+/// `default`; a number of calls; optionally `:64`, that many concurrent tasks sharing the
+/// calls) makes only those calls and prints nothing: for a profiler such as
+/// `valgrind --tool=callgrind` or `perf`, whose counts of two such runs (same calls,
+/// different client) compare the clients exactly.
+fn only(spec: &str) -> Option<(Call, Who, usize, usize)> {
     let mut parts = spec.split(':');
     let call = match parts.next()? {
         "details" => Call::Details,
@@ -424,7 +483,34 @@ fn only(spec: &str) -> Option<(Call, Who, usize)> {
         "default" => Who::Default,
         _ => return None,
     };
-    Some((call, who, parts.next()?.parse().ok()?))
+    let calls = parts.next()?.parse().ok()?;
+    let tasks = parts.next().map_or(Some(1), |n| n.parse().ok())?;
+    Some((call, who, calls, tasks))
+}
+
+/// `calls` calls of `who`, shared by `tasks` concurrent tasks (one: in the calling task).
+async fn only_calls(fixture: Arc<Fixture>, call: Call, who: Who, calls: usize, tasks: usize) {
+    let clients = fixture.clients(1).await;
+    if tasks <= 1 {
+        for _ in 0..calls {
+            black_box(fixture.call(&clients, call, who).await);
+        }
+        return;
+    }
+    let tasks: Vec<_> = (0..tasks)
+        .map(|task| {
+            let (fixture, clients) = (Arc::clone(&fixture), Arc::clone(&clients));
+            let share = calls / tasks + usize::from(task < calls % tasks);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    black_box(fixture.call(&clients, call, who).await);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap_or_else(|err| panic!("task: {err}"));
+    }
 }
 
 fn main() {
@@ -434,13 +520,9 @@ fn main() {
     let fixture = Arc::new(Fixture::new(&runtime));
     match std::env::var("OVERHEAD_ONLY") {
         Ok(spec) => {
-            let (call, who, calls) = only(&spec)
-                .unwrap_or_else(|| panic!("OVERHEAD_ONLY={spec}: not call:client:count"));
-            runtime.block_on(async {
-                for _ in 0..calls {
-                    black_box(fixture.call(call, who).await);
-                }
-            });
+            let (call, who, calls, tasks) = only(&spec)
+                .unwrap_or_else(|| panic!("OVERHEAD_ONLY={spec}: not call:client:count[:tasks]"));
+            runtime.block_on(only_calls(fixture, call, who, calls, tasks));
         }
         Err(_) => runtime.block_on(run(fixture, plan)),
     }

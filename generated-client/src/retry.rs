@@ -7,7 +7,8 @@
 use crate::error_code::RetryClass;
 use crate::operation::OperationMeta;
 use crate::types::ErrorCode;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// What an attempt's outcome means for retrying.
@@ -281,9 +282,13 @@ impl std::fmt::Display for StopReason {
 
 /// A token bucket of retries shared by all calls of a client: each retry takes one token,
 /// each success gives back `refill_per_success`.
+///
+/// Lock-free: the tokens are an `f64` in an atomic, and a success on a full budget (the
+/// common case) only reads it, so concurrent calls do not contend on it.
 #[derive(Debug, Clone)]
 pub struct RetryBudget {
-    state: Arc<Mutex<f64>>,
+    /// The tokens left, as `f64` bits.
+    state: Arc<AtomicU64>,
     capacity: f64,
     refill_per_success: f64,
 }
@@ -300,7 +305,7 @@ impl RetryBudget {
     /// retry per ten successes.
     pub fn new(capacity: f64, refill_per_success: f64) -> Self {
         Self {
-            state: Arc::new(Mutex::new(capacity)),
+            state: Arc::new(AtomicU64::new(capacity.to_bits())),
             capacity,
             refill_per_success,
         }
@@ -313,24 +318,28 @@ impl RetryBudget {
 
     /// Takes one retry from the budget; false when it is drained.
     pub fn try_withdraw(&self) -> bool {
-        let mut tokens = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.update(|tokens| (tokens >= 1.0).then_some(tokens - 1.0))
     }
 
     /// Gives back `refill_per_success` after a successful call, up to the capacity.
     pub fn record_success(&self) {
-        let mut tokens = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        *tokens = (*tokens + self.refill_per_success).min(self.capacity);
+        let (refill, capacity) = (self.refill_per_success, self.capacity);
+        self.update(|tokens| (tokens < capacity).then(|| (tokens + refill).min(capacity)));
     }
 
     /// Retries left.
     pub fn available(&self) -> f64 {
-        *self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        f64::from_bits(self.state.load(Ordering::Relaxed))
+    }
+
+    /// Applies `change` to the tokens atomically; `None` from it leaves them as they are
+    /// (without a write). True when they changed.
+    fn update(&self, change: impl Fn(f64) -> Option<f64>) -> bool {
+        self.state
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                change(f64::from_bits(bits)).map(f64::to_bits)
+            })
+            .is_ok()
     }
 }
 
@@ -521,6 +530,19 @@ mod tests {
             None,
             Class::Transient { not_sent: true }
         ));
+    }
+
+    #[test]
+    fn concurrent_withdrawals_never_overdraw_the_budget() {
+        let budget = RetryBudget::new(100.0, 0.0);
+        let granted: usize = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| (0..50).filter(|_| budget.try_withdraw()).count()))
+                .collect();
+            workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+        });
+        assert_eq!(granted, 100);
+        assert_eq!(budget.available(), 0.0);
     }
 
     #[test]

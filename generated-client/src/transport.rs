@@ -63,6 +63,7 @@ pub(crate) enum Failure {
 /// A redirect that was refused: where it pointed, as an origin only (a path or query may
 /// hold secrets and is never kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Redirect {
     /// The 3xx status; `None` when a user-supplied HTTP client followed the redirect itself.
     pub status: Option<u16>,

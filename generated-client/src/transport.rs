@@ -110,10 +110,10 @@ pub(crate) async fn send(http: &reqwest::Client, request: Request<'_>) -> Result
 }
 
 /// A body reqwest cannot send twice: even a user-supplied client that follows redirects
-/// then stops at a 307/308 instead of re-sending the body to the new location.
+/// then stops at a 307/308 instead of re-sending the body to the new location. The bytes
+/// are shared, not copied.
 fn unrepeatable(body: &Bytes) -> reqwest::Body {
-    // JSON is UTF-8; a lossy copy changes nothing for the bodies this client builds.
-    reqwest::Body::wrap(String::from_utf8_lossy(body).into_owned())
+    reqwest::Body::wrap(http_body_util::Full::new(body.clone()))
 }
 
 /// A 3xx, or an answer from another URL than the one sent to (a followed redirect).

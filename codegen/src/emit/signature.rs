@@ -36,18 +36,14 @@ pub fn borrowed_param(p: &Field) -> TokenStream {
 }
 
 /// Rebinds a path parameter taken by [`borrowed_param`] to a borrowed `&str`, or a list of
-/// them to an owned `Vec` of the item type: what validation, the path and the calls that
-/// reuse it then see. Empty for other types.
+/// them to a `Vec` of the caller's own items (references stay references: no string is
+/// copied): what validation and the path then see. Empty for other types.
 pub fn normalize_param(p: &Field) -> TokenStream {
     let name = ident(&p.name);
     match &p.ty {
         Ty::List(item) if item.is_stringlike() => {
-            let item = rust_type(item);
             quote! {
-                let #name: Vec<#item> = #name
-                    .into_iter()
-                    .map(|value| <#item>::from(AsRef::<str>::as_ref(&value)))
-                    .collect();
+                let #name: Vec<_> = #name.into_iter().collect();
             }
         }
         ty if ty.is_stringlike() => quote!(let #name: &str = AsRef::<str>::as_ref(&#name);),

@@ -275,10 +275,7 @@ impl crate::Client {
         chatroom_ids: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Result<crate::Response<Vec<ChatroomDetail>>, crate::Error> {
         let op = &GET_CHATROOMS;
-        let chatroom_ids: Vec<ChatroomId> = chatroom_ids
-            .into_iter()
-            .map(|value| <ChatroomId>::from(AsRef::<str>::as_ref(&value)))
-            .collect();
+        let chatroom_ids: Vec<_> = chatroom_ids.into_iter().collect();
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {

@@ -345,10 +345,7 @@ impl crate::Client {
     > {
         let op = &REMOVE_CHATROOM_MEMBERS;
         let chatroom_id: &str = AsRef::<str>::as_ref(&chatroom_id);
-        let usernames: Vec<String> = usernames
-            .into_iter()
-            .map(|value| <String>::from(AsRef::<str>::as_ref(&value)))
-            .collect();
+        let usernames: Vec<_> = usernames.into_iter().collect();
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {

@@ -171,10 +171,7 @@ impl crate::Client {
     > {
         let op = &UNMUTE_CHATROOM_MEMBERS;
         let chatroom_id: &str = AsRef::<str>::as_ref(&chatroom_id);
-        let usernames: Vec<String> = usernames
-            .into_iter()
-            .map(|value| <String>::from(AsRef::<str>::as_ref(&value)))
-            .collect();
+        let usernames: Vec<_> = usernames.into_iter().collect();
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -585,10 +582,7 @@ impl crate::Client {
     > {
         let op = &REMOVE_CHATROOM_BLOCKS;
         let chatroom_id: &str = AsRef::<str>::as_ref(&chatroom_id);
-        let usernames: Vec<String> = usernames
-            .into_iter()
-            .map(|value| <String>::from(AsRef::<str>::as_ref(&value)))
-            .collect();
+        let usernames: Vec<_> = usernames.into_iter().collect();
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {
@@ -878,10 +872,7 @@ impl crate::Client {
     > {
         let op = &REMOVE_CHATROOM_ALLOWLIST_USERS;
         let chatroom_id: &str = AsRef::<str>::as_ref(&chatroom_id);
-        let usernames: Vec<String> = usernames
-            .into_iter()
-            .map(|value| <String>::from(AsRef::<str>::as_ref(&value)))
-            .collect();
+        let usernames: Vec<_> = usernames.into_iter().collect();
         if self.validates_requests() {
             let mut checker = crate::validate::Checker::default();
             {

@@ -15,6 +15,7 @@ use crate::retry::{
 };
 use crate::secret::Secret;
 use crate::transport::{self, Failure};
+use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -153,16 +154,12 @@ impl Client {
         limit: Option<Instant>,
         deadline: Option<Instant>,
     ) -> Result<Secret, Error> {
-        let fetch = self.inner.tokens.token();
-        let result = match limit {
-            Some(limit) => match tokio::time::timeout_at(limit, fetch).await {
-                Ok(result) => result,
-                Err(_) if deadline == Some(limit) => {
-                    return Err(Error::DeadlineExceeded { operation: op.id });
-                }
-                Err(_) => Err(AuthError::TimedOut),
-            },
-            None => fetch.await,
+        let mut fetch = self.inner.tokens.token();
+        // A cached token is ready on the first poll: then no timer is made (creating and
+        // dropping one takes the runtime's timer lock, shared by every concurrent call).
+        let result = match (&mut fetch).now_or_never() {
+            Some(ready) => ready,
+            None => token_within(fetch, op, limit, deadline).await?,
         };
         result.map_err(|source| Error::Auth {
             operation: op.id,
@@ -236,6 +233,25 @@ impl Client {
         }
         url
     }
+}
+
+/// Waits for a token fetch that was not ready at once, by `limit`.
+async fn token_within(
+    fetch: crate::auth::BoxFuture<'_, Result<Secret, AuthError>>,
+    op: &'static OperationMeta,
+    limit: Option<Instant>,
+    deadline: Option<Instant>,
+) -> Result<Result<Secret, AuthError>, Error> {
+    Ok(match limit {
+        Some(limit) => match tokio::time::timeout_at(limit, fetch).await {
+            Ok(result) => result,
+            Err(_) if deadline == Some(limit) => {
+                return Err(Error::DeadlineExceeded { operation: op.id });
+            }
+            Err(_) => Err(AuthError::TimedOut),
+        },
+        None => fetch.await,
+    })
 }
 
 /// `start + span`, or `None` (no limit) when there is no span or the sum does not fit.

@@ -210,10 +210,7 @@ impl Store {
         room: u64,
         users: &[String],
     ) -> Result<Vec<(String, bool)>, ServiceError> {
-        let mut inner = self.lock();
-        let m = inner.moderation_mut(room)?;
-        let users = lowercase(users).into_iter();
-        Ok(users.map(|u| (u.clone(), m.blocks.remove(&u))).collect())
+        self.remove_each(room, users, |m| &mut m.blocks)
     }
 
     /// The allow list, in name order.
@@ -260,10 +257,20 @@ impl Store {
         room: u64,
         users: &[String],
     ) -> Result<Vec<(String, bool)>, ServiceError> {
+        self.remove_each(room, users, |m| &mut m.allowed)
+    }
+
+    /// Removes users from one of a room's name lists: per user, whether they were on it.
+    fn remove_each(
+        &self,
+        room: u64,
+        users: &[String],
+        list: fn(&mut Moderation) -> &mut BTreeSet<String>,
+    ) -> Result<Vec<(String, bool)>, ServiceError> {
         let mut inner = self.lock();
-        let m = inner.moderation_mut(room)?;
+        let names = list(inner.moderation_mut(room)?);
         let users = lowercase(users).into_iter();
-        Ok(users.map(|u| (u.clone(), m.allowed.remove(&u))).collect())
+        Ok(users.map(|u| (u.clone(), names.remove(&u))).collect())
     }
 
     /// The announcement; empty when none was set.

@@ -188,14 +188,11 @@ impl Fixture {
 
     /// One call; every answer is checked, so a failing side cannot look fast.
     async fn call(&self, clients: &Clients, call: Call, who: Who) -> usize {
-        let ours = match who {
-            Who::Hand => return self.hand_call(&clients.hand, call).await,
-            Who::Off if clients.calibration.is_some() => {
-                let twin = clients.calibration.as_ref().unwrap_or(&clients.hand);
-                return self.hand_call(twin, call).await;
-            }
-            Who::Off => &clients.off,
-            Who::Default => &clients.default,
+        let ours = match (who, &clients.calibration) {
+            (Who::Hand, _) => return self.hand_call(&clients.hand, call).await,
+            (Who::Off, Some(twin)) => return self.hand_call(twin, call).await,
+            (Who::Off, None) => &clients.off,
+            (Who::Default, _) => &clients.default,
         };
         let got = match call {
             Call::Details => ours.get_chatrooms(&self.ids).await.map(|r| r.data.len()),

@@ -268,6 +268,14 @@ impl Checker {
         min: Option<u32>,
         max: Option<u32>,
     ) {
+        // A string has at most as many characters as bytes and at least a quarter as many:
+        // most values are decided from their byte length, without counting.
+        let bytes = value.len();
+        let surely_short_enough = max.is_none_or(|max| bytes <= max as usize);
+        let surely_long_enough = min.is_none_or(|min| bytes.div_ceil(4) >= min as usize);
+        if surely_short_enough && surely_long_enough {
+            return;
+        }
         let actual = value.chars().count();
         let too_short = min.is_some_and(|min| actual < min as usize);
         let too_long = max.is_some_and(|max| actual > max as usize);
@@ -412,4 +420,29 @@ pub fn check_username(value: &str) -> Result<(), UsernameProblem> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The byte-length shortcut decides exactly as counting characters does.
+        #[test]
+        fn chars_decides_by_the_character_count(
+            value in "[a-z\u{e9}\u{804a}\u{1f600}]{0,24}",
+            min in proptest::option::of(0u32..30),
+            max in proptest::option::of(0u32..30),
+        ) {
+            let mut checker = Checker::default();
+            checker.chars("field", &value, min, max);
+            let actual = value.chars().count();
+            let breaks = min.is_some_and(|min| actual < min as usize)
+                || max.is_some_and(|max| actual > max as usize);
+            let expected = breaks.then_some(Rule::Chars { min, max, actual });
+            prop_assert_eq!(checker.violations.first().map(|v| v.rule.clone()), expected);
+            prop_assert!(checker.violations.len() <= 1);
+        }
+    }
 }

@@ -58,7 +58,8 @@ impl PathBuilder {
     pub fn new(op: &'static OperationMeta) -> Self {
         Self {
             op,
-            path: String::new(),
+            // Most paths fit: no regrowth while the literals and one id are appended.
+            path: String::with_capacity(64),
         }
     }
 
@@ -73,15 +74,23 @@ impl PathBuilder {
 
     /// A list parameter as one path segment, items joined by `separator` (itself escaped,
     /// so `,` is sent as `%2C` as the service expects). Encoded straight into the path: no
-    /// string per item.
-    pub fn list<'a>(
+    /// string per item, and room for the whole list reserved at once (growing a long path
+    /// by doubling costs more in the allocator than encoding it, under concurrent calls).
+    pub fn list<'a, I>(
         &mut self,
         name: &'static str,
-        values: impl IntoIterator<Item = &'a str>,
+        values: I,
         separator: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: Clone,
+    {
+        let values = values.into_iter();
+        self.path
+            .reserve(encoded_len_hint(values.clone(), separator));
         let start = self.path.len();
-        for (index, value) in values.into_iter().enumerate() {
+        for (index, value) in values.enumerate() {
             if index > 0 {
                 push_encoded(&mut self.path, separator);
             }
@@ -118,6 +127,13 @@ impl PathBuilder {
     pub fn finish(self) -> String {
         self.path
     }
+}
+
+/// The length of `values` joined by `separator`, encoded: exact when every byte is
+/// unreserved (ids, usernames), otherwise a first estimate that grows as needed.
+fn encoded_len_hint<'a>(values: impl Iterator<Item = &'a str>, separator: &str) -> usize {
+    let separator = 3 * separator.len();
+    values.fold(0, |len, value| len + value.len() + separator)
 }
 
 /// Appends `value` percent-encoded. A value of unreserved characters only (ids, usernames:

@@ -23,6 +23,8 @@ pub(crate) struct Inner {
     pub http: reqwest::Client,
     /// `https://host/{org_name}/{app_name}`, with org and app percent-encoded.
     pub api_root: reqwest::Url,
+    /// The HTTP client is the user's and may follow redirects (see `transport::Request`).
+    pub may_follow_redirects: bool,
     pub tokens: Arc<dyn TokenSource>,
     pub validate: bool,
     pub max_response_bytes: usize,
@@ -338,6 +340,7 @@ impl ClientBuilder {
         let base = parse_base_url(self.base_url.as_deref(), self.allow_http)?;
         let api_root = api_root(&base, &app_path)?;
         let limiter = self.limiter(&api_root)?;
+        let may_follow_redirects = self.http.is_some();
         let http = match self.http {
             Some(http) => http,
             None if base.scheme() == "https" && !crate::tls::HAS_TLS => {
@@ -367,6 +370,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 api_root,
+                may_follow_redirects,
                 tokens,
                 validate: self.validate,
                 max_response_bytes: self.max_response_bytes,

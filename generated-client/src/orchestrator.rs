@@ -198,9 +198,11 @@ impl Client {
     ) -> Result<RawResponse, Error> {
         let op = call.op;
         let started = Instant::now();
+        let url = self.url(call);
         let request = transport::Request {
             method: op.method.to_http(),
-            url: self.url(call),
+            url: &url,
+            may_follow_redirects: self.inner.may_follow_redirects,
             bearer: Some(token),
             body: call.body.as_ref(),
             timeout,
@@ -222,16 +224,29 @@ impl Client {
         })
     }
 
-    fn url(&self, call: &Call) -> reqwest::Url {
-        let mut url = self.inner.api_root.clone();
-        let path = format!("{}{}", self.inner.api_root.path(), call.path);
-        url.set_path(&path);
-        if !call.query.is_empty() || !call.extra_query.is_empty() {
-            url.query_pairs_mut()
-                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())))
-                .extend_pairs(call.extra_query.iter().map(|(k, v)| (k, v)));
+    /// The request's absolute URL in one string of the right size. Its parts are already
+    /// encoded (the path by `PathBuilder`, the query here), so reqwest parses it once
+    /// without changing it; growing a `Url` piece by piece reallocates its long path (100
+    /// ids) several times, which under concurrent calls costs more in the allocator than
+    /// the rest of building the request.
+    fn url(&self, call: &Call) -> String {
+        let root = self.inner.api_root.as_str();
+        let query_len: usize = (call.query.iter().map(|(k, v)| k.len() + v.len()))
+            .chain(call.extra_query.iter().map(|(k, v)| k.len() + v.len()))
+            .map(|len| len + 2)
+            .sum();
+        let mut url = String::with_capacity(root.len() + call.path.len() + query_len * 3 / 2);
+        url.push_str(root);
+        url.push_str(&call.path);
+        if call.query.is_empty() && call.extra_query.is_empty() {
+            return url;
         }
-        url
+        url.push('?');
+        let start = url.len();
+        form_urlencoded::Serializer::for_suffix(url, start)
+            .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())))
+            .extend_pairs(call.extra_query.iter().map(|(k, v)| (k, v)))
+            .finish()
     }
 }
 

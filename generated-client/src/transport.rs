@@ -31,7 +31,11 @@ pub(crate) fn build_http(
 #[derive(Debug)]
 pub(crate) struct Request<'a> {
     pub method: reqwest::Method,
-    pub url: reqwest::Url,
+    /// An absolute URL, already percent-encoded (parsed once, by reqwest).
+    pub url: &'a str,
+    /// The HTTP client may follow redirects (one the user supplied): an answer from another
+    /// URL than `url` is then refused. A client built here follows none.
+    pub may_follow_redirects: bool,
     pub bearer: Option<&'a Secret>,
     /// A JSON body.
     pub body: Option<&'a Bytes>,
@@ -86,7 +90,6 @@ impl std::fmt::Display for Redirect {
 
 /// Sends `request` and reads its answer within `request.max_body` bytes.
 pub(crate) async fn send(http: &reqwest::Client, request: Request<'_>) -> Result<Answer, Failure> {
-    let sent_to = request.url.clone();
     let mut builder = http
         .request(request.method, request.url)
         .timeout(request.timeout)
@@ -98,7 +101,7 @@ pub(crate) async fn send(http: &reqwest::Client, request: Request<'_>) -> Result
         builder = builder.header(CONTENT_TYPE, JSON).body(unrepeatable(body));
     }
     let response = builder.send().await.map_err(Failure::Http)?;
-    refuse_redirect(&sent_to, &response)?;
+    refuse_redirect(request.url, request.may_follow_redirects, &response)?;
     let status = response.status().as_u16();
     let retry_after = retry_after(response.headers());
     let body = read_bounded(response, request.max_body).await?;
@@ -116,20 +119,27 @@ fn unrepeatable(body: &Bytes) -> reqwest::Body {
     reqwest::Body::wrap(http_body_util::Full::new(body.clone()))
 }
 
-/// A 3xx, or an answer from another URL than the one sent to (a followed redirect).
-fn refuse_redirect(sent_to: &reqwest::Url, response: &reqwest::Response) -> Result<(), Failure> {
+/// A 3xx, or (from a client that may follow redirects) an answer from another URL than the
+/// one sent to. `sent_to` is parsed again only on these rare paths, not for every call.
+fn refuse_redirect(
+    sent_to: &str,
+    may_follow_redirects: bool,
+    response: &reqwest::Response,
+) -> Result<(), Failure> {
     if response.status().is_redirection() {
         let location = response
             .headers()
             .get(LOCATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| sent_to.join(value).ok());
+            .and_then(|value| reqwest::Url::parse(sent_to).ok()?.join(value).ok());
         return Err(Failure::Redirect(Redirect {
             status: Some(response.status().as_u16()),
             origin: location.as_ref().map(origin),
         }));
     }
-    if response.url() != sent_to {
+    let followed = may_follow_redirects
+        && reqwest::Url::parse(sent_to).map_or(true, |sent| response.url() != &sent);
+    if followed {
         return Err(Failure::Redirect(Redirect {
             status: None,
             origin: Some(origin(response.url())),

@@ -194,6 +194,69 @@ async fn a_user_supplied_http_client_does_not_carry_a_call_across_a_redirect() {
     assert!(format!("{err}").contains(&thief.base_url()), "{err}");
 }
 
+#[tokio::test]
+async fn a_redirect_a_user_supplied_client_followed_is_refused() {
+    let thief = TestServer::start(Canned::json(200, r#"{"data":[]}"#)).await;
+    let location = format!("{}/elsewhere?token=private-query", thief.base_url());
+    let server = TestServer::start(Canned::json(302, "{}").header("location", location)).await;
+    // reqwest's own client follows a 302 on a GET (without the bearer token, to another
+    // origin); the answer comes from another URL than the one sent to.
+    let client = server
+        .builder()
+        .http_client(reqwest::Client::new())
+        .build()
+        .expect("valid config");
+    let err = bounded(client.get_chatrooms(&[ChatroomId::new("1")]))
+        .await
+        .expect_err("the answer came from elsewhere");
+    match &err {
+        Error::Redirect { redirect, .. } => {
+            assert_eq!(redirect.status, None, "{err:?}");
+            let origin = redirect.origin.as_deref();
+            assert_eq!(origin, Some(thief.base_url().as_str()), "{err:?}");
+        }
+        other => panic!("not a redirect: {other:?}"),
+    }
+    assert!(!format!("{err} {err:?}").contains("private-query"));
+}
+
+#[tokio::test]
+async fn a_user_supplied_client_sends_the_same_urls_and_sees_no_redirect() {
+    let ids: Vec<ChatroomId> = ["66213271109633", "a b", "聊天", "x/y"]
+        .into_iter()
+        .map(ChatroomId::new)
+        .collect();
+    let query = || {
+        agora_chat::operations::ListChatroomsQuery::default()
+            .limit(10)
+            .cursor("a b&c=d/é")
+    };
+    let mut targets = Vec::new();
+    for user_supplied in [false, true] {
+        let server = TestServer::start(Canned::json(200, r#"{"data":[]}"#)).await;
+        let mut builder = server.builder();
+        if user_supplied {
+            builder = builder.http_client(reqwest::Client::new());
+        }
+        let client = builder.build().expect("valid config");
+        bounded(client.get_chatrooms(&ids)).await.expect("details");
+        bounded(client.list_chatrooms(&query()))
+            .await
+            .expect("listing");
+        let sent: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+        targets.push(sent);
+    }
+    assert_eq!(targets[0], targets[1]);
+    assert_eq!(
+        targets[0][0],
+        "/demo/app/chatrooms/66213271109633%2Ca%20b%2C%E8%81%8A%E5%A4%A9%2Cx%2Fy"
+    );
+    assert_eq!(
+        targets[0][1],
+        "/demo/app/chatrooms?limit=10&cursor=a+b%26c%3Dd%2F%C3%A9"
+    );
+}
+
 // 3. Bounded reads of the token endpoint.
 
 #[tokio::test]

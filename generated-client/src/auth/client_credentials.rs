@@ -158,7 +158,8 @@ impl FetchToken for Exchange {
             let issued_at = self.credentials.clock.now_unix();
             let request = transport::Request {
                 method: reqwest::Method::POST,
-                url: self.token_url.clone(),
+                url: self.token_url.as_str(),
+                may_follow_redirects: false,
                 bearer: None,
                 body: Some(&body),
                 timeout: self.credentials.timeout,

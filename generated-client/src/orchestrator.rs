@@ -15,6 +15,7 @@ use crate::retry::{
 };
 use crate::secret::Secret;
 use crate::transport::{self, Failure};
+use crate::validate::{Rule, ValidationError, Violation};
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -198,10 +199,9 @@ impl Client {
     ) -> Result<RawResponse, Error> {
         let op = call.op;
         let started = Instant::now();
-        let url = self.url(call);
         let request = transport::Request {
             method: op.method.to_http(),
-            url: &url,
+            url: self.url(call)?,
             may_follow_redirects: self.inner.may_follow_redirects,
             bearer: Some(token),
             body: call.body.as_ref(),
@@ -224,30 +224,42 @@ impl Client {
         })
     }
 
-    /// The request's absolute URL in one string of the right size. Its parts are already
-    /// encoded (the path by `PathBuilder`, the query here), so reqwest parses it once
-    /// without changing it; growing a `Url` piece by piece reallocates its long path (100
-    /// ids) several times, which under concurrent calls costs more in the allocator than
-    /// the rest of building the request.
-    fn url(&self, call: &Call) -> String {
-        let root = self.inner.api_root.as_str();
+    /// The request's URL: the API root joined with the path and query, encoded in one
+    /// string of the right size. Joining copies the root's scheme and host instead of
+    /// parsing them again, and parses the already-encoded path and query without changing
+    /// them; growing a `Url` piece by piece (`set_path`) reallocated a long path (100 ids)
+    /// several times, which under concurrent calls cost more in the allocator than the rest
+    /// of building the request.
+    fn url(&self, call: &Call) -> Result<reqwest::Url, Error> {
+        let root = &self.inner.api_root;
         let query_len: usize = (call.query.iter().map(|(k, v)| k.len() + v.len()))
             .chain(call.extra_query.iter().map(|(k, v)| k.len() + v.len()))
             .map(|len| len + 2)
             .sum();
-        let mut url = String::with_capacity(root.len() + call.path.len() + query_len * 3 / 2);
-        url.push_str(root);
-        url.push_str(&call.path);
-        if call.query.is_empty() && call.extra_query.is_empty() {
-            return url;
+        let mut target =
+            String::with_capacity(root.path().len() + call.path.len() + query_len * 3 / 2);
+        target.push_str(root.path());
+        target.push_str(&call.path);
+        if !call.query.is_empty() || !call.extra_query.is_empty() {
+            target.push('?');
+            let start = target.len();
+            target = form_urlencoded::Serializer::for_suffix(target, start)
+                .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())))
+                .extend_pairs(call.extra_query.iter().map(|(k, v)| (k, v)))
+                .finish();
         }
-        url.push('?');
-        let start = url.len();
-        form_urlencoded::Serializer::for_suffix(url, start)
-            .extend_pairs(call.query.iter().map(|(k, v)| (*k, v.as_str())))
-            .extend_pairs(call.extra_query.iter().map(|(k, v)| (k, v)))
-            .finish()
+        // The only way joining an encoded absolute path can fail: more than 4 GiB.
+        root.join(&target)
+            .map_err(|_| url_too_long(call.op, target.len()))
     }
+}
+
+fn url_too_long(op: &'static OperationMeta, actual: usize) -> Error {
+    let violations = vec![Violation {
+        field: "path".to_owned(),
+        rule: Rule::UrlTooLong { actual },
+    }];
+    Error::validation(op, ValidationError { violations })
 }
 
 /// Waits for a token fetch that was not ready at once, by `limit`.

@@ -130,6 +130,11 @@ pub enum Rule {
     },
     /// A path segment that would change the path (`.` or `..`).
     DotSegment,
+    /// The request's URL would be longer than a URL can be (4 GiB).
+    UrlTooLong {
+        /// The length of its path and query, in bytes.
+        actual: usize,
+    },
 }
 
 /// Why a value is not a username (see [`Rule::Username`]).
@@ -191,6 +196,9 @@ impl fmt::Display for Rule {
                 write!(f, "at least {min} of {fields:?} must be set")
             }
             Rule::DotSegment => f.write_str("must not be `.` or `..` (it would change the path)"),
+            Rule::UrlTooLong { actual } => {
+                write!(f, "makes a URL of {actual} bytes, longer than a URL can be")
+            }
         }
     }
 }

@@ -158,7 +158,7 @@ impl FetchToken for Exchange {
             let issued_at = self.credentials.clock.now_unix();
             let request = transport::Request {
                 method: reqwest::Method::POST,
-                url: self.token_url.as_str(),
+                url: self.token_url.clone(),
                 may_follow_redirects: false,
                 bearer: None,
                 body: Some(&body),

@@ -36,22 +36,27 @@ impl Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
+        // Entering and leaving a span nobody listens to still costs a call per poll (with
+        // tracing's `log` feature, which axum and tower turn on, a check of the logger).
+        if span.is_disabled() {
+            return decode(op, self.run(&call, &span).await?);
+        }
         let started = Instant::now();
-        let raw = self.run(&call).instrument(span.clone()).await;
+        let raw = self.run(&call, &span).instrument(span.clone()).await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         decode(op, raw?)
     }
 
     /// The retry loop: attempts until one is final, or the attempt limit, the deadline or
     /// the retry budget stops it.
-    async fn run(&self, call: &Call) -> Result<RawResponse, Error> {
+    async fn run(&self, call: &Call, span: &tracing::Span) -> Result<RawResponse, Error> {
         let (op, policy) = (call.op, self.retry_policy());
         let deadline = after(Instant::now(), policy.deadline);
         let mut history = History::default();
         loop {
             history.attempts = history.attempts.saturating_add(1);
             let outcome = self.attempt(call, policy, deadline).await;
-            record_attempt(history.attempts, &outcome);
+            record_attempt(span, history.attempts, &outcome);
             if let (Err(Error::DeadlineExceeded { .. }), Some(last)) =
                 (&outcome, history.previous.take())
             {
@@ -293,8 +298,8 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     }
 }
 
-fn record_attempt(attempt: u32, outcome: &Result<RawResponse, Error>) {
-    let span = tracing::Span::current();
+/// On the call's own span (not whatever span is current, which may be the caller's).
+fn record_attempt(span: &tracing::Span, attempt: u32, outcome: &Result<RawResponse, Error>) {
     span.record("attempt", attempt);
     match outcome {
         Ok(raw) => span.record("status", raw.status),

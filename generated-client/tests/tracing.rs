@@ -119,3 +119,46 @@ async fn one_span_per_call_and_no_secret() {
         assert!(!output.contains(secret), "`{secret}` was logged:\n{output}");
     }
 }
+
+/// With the client's debug span filtered out, the attempt and status are recorded nowhere:
+/// not on whatever span the caller has entered (which may have fields of those names).
+#[tokio::test(flavor = "current_thread")]
+async fn a_filtered_out_call_span_leaves_the_callers_span_alone() {
+    use tracing::Instrument;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let emulator = Emulator::builder()
+        .start()
+        .await
+        .expect("the emulator starts");
+    let client = emulator.client().expect("a client of the emulator");
+    let handler = tracing::info_span!(
+        "handler",
+        attempt = tracing::field::Empty,
+        status = tracing::field::Empty
+    );
+    let created = client
+        .create_chatroom(&CreateChatroom::new("traced", "d", "alice"))
+        .instrument(handler)
+        .await;
+    assert!(created.is_ok(), "{created:?}");
+    emulator.shutdown().await;
+
+    let output = captured.text();
+    let close = output
+        .lines()
+        .find(|line| line.contains("handler") && line.contains("close"))
+        .unwrap_or_else(|| panic!("the caller's span closed:\n{output}"));
+    assert!(
+        !close.contains("status=") && !close.contains("attempt="),
+        "{close}"
+    );
+    assert!(!output.contains("agora_chat.call"), "{output}");
+}

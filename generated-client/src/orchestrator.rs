@@ -300,6 +300,9 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
 
 /// On the call's own span (not whatever span is current, which may be the caller's).
 fn record_attempt(span: &tracing::Span, attempt: u32, outcome: &Result<RawResponse, Error>) {
+    if span.is_disabled() {
+        return;
+    }
     span.record("attempt", attempt);
     match outcome {
         Ok(raw) => span.record("status", raw.status),

@@ -160,9 +160,14 @@ impl Client {
         limit: Option<Instant>,
         deadline: Option<Instant>,
     ) -> Result<Secret, Error> {
+        // A token at hand (fixed, or cached and fresh) costs no boxed future and no timer.
+        if let Some(token) = self.inner.tokens.ready() {
+            return Ok(token);
+        }
         let mut fetch = self.inner.tokens.token();
-        // A cached token is ready on the first poll: then no timer is made (creating and
-        // dropping one takes the runtime's timer lock, shared by every concurrent call).
+        // A source without `ready` may still answer on the first poll: then no timer is
+        // made (creating and dropping one takes the runtime's timer lock, shared by every
+        // concurrent call).
         let result = match (&mut fetch).now_or_never() {
             Some(ready) => ready,
             None => token_within(fetch, op, limit, deadline).await?,

@@ -71,6 +71,41 @@ async fn a_token_source_that_never_answers_ends_at_the_deadline() {
     assert!(server.requests().is_empty());
 }
 
+/// A source with a token at hand whose `token` never answers.
+#[derive(Debug)]
+struct ReadyToken;
+
+impl TokenSource for ReadyToken {
+    fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
+        Box::pin(std::future::pending())
+    }
+
+    fn ready(&self) -> Option<Secret> {
+        Some(Secret::new("ready-token"))
+    }
+}
+
+#[tokio::test]
+async fn a_token_at_hand_is_sent_without_asking_the_source() {
+    let server = TestServer::start(Canned::json(200, r#"{"data":[]}"#)).await;
+    let client = server
+        .builder()
+        .token_source(ReadyToken)
+        .retry_policy(short_deadline())
+        .build()
+        .expect("valid config");
+    bounded(client.list_chatrooms(&listing()))
+        .await
+        .expect("sent with the ready token");
+    let requests = server.requests();
+    let authorization = requests[0]
+        .headers
+        .iter()
+        .find(|(name, _)| name == "authorization")
+        .map(|(_, value)| value.as_str());
+    assert_eq!(authorization, Some("Bearer ready-token"));
+}
+
 #[tokio::test]
 async fn a_token_endpoint_that_never_answers_ends_every_call_at_its_deadline() {
     // Accepts the connection, reads the request and never answers.

@@ -133,6 +133,11 @@ impl<F: FetchToken> CachedToken<F> {
         }
     }
 
+    /// The cached token if it is fresh now (nothing to wait for), else `None`.
+    pub fn ready(&self) -> Option<Secret> {
+        self.fresh(self.clock.now_unix())
+    }
+
     /// A token that is fresh now, refreshing it first when due.
     pub async fn get(&self) -> Result<Secret, AuthError> {
         if let Some(token) = self.fresh(self.clock.now_unix()) {

@@ -231,6 +231,10 @@ impl TokenSource for ClientCredentialsSource {
         Box::pin(self.cache.get())
     }
 
+    fn ready(&self) -> Option<Secret> {
+        self.cache.ready()
+    }
+
     fn invalidate(&self, rejected: &Secret) -> bool {
         self.cache.invalidate(rejected)
     }

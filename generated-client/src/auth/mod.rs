@@ -32,6 +32,13 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     /// `Error::Auth` before anything is sent.
     fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>>;
 
+    /// The token, when it is at hand without waiting (a fixed token, a cached one that is
+    /// still fresh): the client then skips [`token`](Self::token) and its boxed future.
+    /// `None`, the default, means "ask `token`".
+    fn ready(&self) -> Option<Secret> {
+        None
+    }
+
     /// The service rejected `rejected` as expired: forget it. Returns whether the next
     /// [`token`](Self::token) can be a different one (only then is the call retried).
     fn invalidate(&self, _rejected: &Secret) -> bool {
@@ -105,6 +112,10 @@ impl StaticToken {
 impl TokenSource for StaticToken {
     fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
         Box::pin(std::future::ready(Ok(self.0.clone())))
+    }
+
+    fn ready(&self) -> Option<Secret> {
+        Some(self.0.clone())
     }
 }
 
@@ -218,6 +229,10 @@ pub struct AppTokenSource {
 impl TokenSource for AppTokenSource {
     fn token(&self) -> BoxFuture<'_, Result<Secret, AuthError>> {
         Box::pin(self.cache.get())
+    }
+
+    fn ready(&self) -> Option<Secret> {
+        self.cache.ready()
     }
 
     fn invalidate(&self, rejected: &Secret) -> bool {

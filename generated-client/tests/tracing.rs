@@ -44,17 +44,23 @@ impl Captured {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn one_span_per_call_and_no_secret() {
+/// A subscriber up to `level` that writes span closes and events to the returned buffer,
+/// the default for this thread while the guard lives.
+fn capture(level: tracing::Level) -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_max_level(level)
         .with_span_events(FmtSpan::CLOSE)
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn one_span_per_call_and_no_secret() {
+    let (captured, _guard) = capture(tracing::Level::TRACE);
 
     let emulator_clock = ManualClock::new(START);
     let emulator = Emulator::builder()
@@ -125,15 +131,7 @@ async fn one_span_per_call_and_no_secret() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_filtered_out_call_span_leaves_the_callers_span_alone() {
     use tracing::Instrument;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture(tracing::Level::INFO);
     let emulator = Emulator::builder()
         .start()
         .await

@@ -87,12 +87,14 @@ impl PathBuilder {
         I::IntoIter: Clone,
     {
         let values = values.into_iter();
+        // Encoded once, not once per item (`,` is always `%2C`).
+        let separator = encode_segment(separator);
         self.path
-            .reserve(encoded_len_hint(values.clone(), separator));
+            .reserve(encoded_len_hint(values.clone(), &separator));
         let start = self.path.len();
         for (index, value) in values.enumerate() {
             if index > 0 {
-                push_encoded(&mut self.path, separator);
+                self.path.push_str(&separator);
             }
             push_encoded(&mut self.path, value);
         }
@@ -129,11 +131,10 @@ impl PathBuilder {
     }
 }
 
-/// The length of `values` joined by `separator`, encoded: exact when every byte is
-/// unreserved (ids, usernames), otherwise a first estimate that grows as needed.
+/// The length of `values` joined by the encoded `separator`: exact when every byte of the
+/// values is unreserved (ids, usernames), otherwise a first estimate that grows as needed.
 fn encoded_len_hint<'a>(values: impl Iterator<Item = &'a str>, separator: &str) -> usize {
-    let separator = 3 * separator.len();
-    values.fold(0, |len, value| len + value.len() + separator)
+    values.fold(0, |len, value| len + value.len() + separator.len())
 }
 
 /// Appends `value` percent-encoded. A value of unreserved characters only (ids, usernames:
@@ -149,8 +150,8 @@ fn push_encoded(path: &mut String, value: &str) {
 }
 
 /// Percent-encodes one path segment (UTF-8, every reserved character escaped).
-pub fn encode_segment(value: &str) -> String {
-    utf8_percent_encode(value, SEGMENT).to_string()
+pub fn encode_segment(value: &str) -> std::borrow::Cow<'_, str> {
+    utf8_percent_encode(value, SEGMENT).into()
 }
 
 #[cfg(test)]

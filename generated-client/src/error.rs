@@ -5,7 +5,7 @@ use crate::operation::OperationMeta;
 use crate::retry::StopReason;
 pub use crate::transport::Redirect;
 use crate::types::{ErrorBody, ErrorCode, ResponseMeta};
-use crate::validate::ValidationError;
+use crate::validate::{Rule, ValidationError, Violation};
 use crate::{HttpError, JsonError};
 use std::fmt;
 use std::time::Duration;
@@ -164,6 +164,15 @@ impl Error {
             operation: op.id,
             source,
         }
+    }
+
+    /// A request that breaks one rule, found while building it (not by the checker).
+    pub(crate) fn violation(op: &OperationMeta, field: &str, rule: Rule) -> Self {
+        let violations = vec![Violation {
+            field: field.to_owned(),
+            rule,
+        }];
+        Error::validation(op, ValidationError { violations })
     }
 
     /// The operation that failed.

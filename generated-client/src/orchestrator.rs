@@ -15,7 +15,7 @@ use crate::retry::{
 };
 use crate::secret::Secret;
 use crate::transport::{self, Failure};
-use crate::validate::{Rule, ValidationError, Violation};
+use crate::validate::Rule;
 use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
@@ -235,19 +235,14 @@ impl Client {
     }
 
     /// The request's URL: the API root joined with the path and query, encoded in one
-    /// string of the right size. Joining copies the root's scheme and host instead of
-    /// parsing them again, and parses the already-encoded path and query without changing
-    /// them; growing a `Url` piece by piece (`set_path`) reallocated a long path (100 ids)
-    /// several times, which under concurrent calls cost more in the allocator than the rest
-    /// of building the request.
+    /// string sized for the path (queries are short). Joining copies the root's scheme and
+    /// host instead of parsing them again, and parses the already-encoded path and query
+    /// without changing them; growing a `Url` piece by piece (`set_path`) reallocated a long
+    /// path (100 ids) several times, which under concurrent calls cost more in the allocator
+    /// than the rest of building the request.
     fn url(&self, call: &Call) -> Result<reqwest::Url, Error> {
         let root = &self.inner.api_root;
-        let query_len: usize = (call.query.iter().map(|(k, v)| k.len() + v.len()))
-            .chain(call.extra_query.iter().map(|(k, v)| k.len() + v.len()))
-            .map(|len| len + 2)
-            .sum();
-        let mut target =
-            String::with_capacity(root.path().len() + call.path.len() + query_len * 3 / 2);
+        let mut target = String::with_capacity(root.path().len() + call.path.len());
         target.push_str(root.path());
         target.push_str(&call.path);
         if !call.query.is_empty() || !call.extra_query.is_empty() {
@@ -259,17 +254,16 @@ impl Client {
                 .finish();
         }
         // The only way joining an encoded absolute path can fail: more than 4 GiB.
-        root.join(&target)
-            .map_err(|_| url_too_long(call.op, target.len()))
+        root.join(&target).map_err(|_| {
+            Error::violation(
+                call.op,
+                "path",
+                Rule::UrlTooLong {
+                    actual: target.len(),
+                },
+            )
+        })
     }
-}
-
-fn url_too_long(op: &'static OperationMeta, actual: usize) -> Error {
-    let violations = vec![Violation {
-        field: "path".to_owned(),
-        rule: Rule::UrlTooLong { actual },
-    }];
-    Error::validation(op, ValidationError { violations })
 }
 
 /// Waits for a token fetch that was not ready at once, by `limit`.

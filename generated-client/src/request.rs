@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::operation::OperationMeta;
-use crate::validate::{Rule, ValidationError, Violation};
+use crate::validate::Rule;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
@@ -119,11 +119,7 @@ impl PathBuilder {
         } else {
             Rule::DotSegment
         };
-        let violations = vec![Violation {
-            field: name.to_owned(),
-            rule,
-        }];
-        Error::validation(self.op, ValidationError { violations })
+        Error::violation(self.op, name, rule)
     }
 
     pub fn finish(self) -> String {

@@ -1,6 +1,7 @@
 //! The TLS stack of the HTTP client, chosen by cargo features: `native-tls`, else
 //! `aws-lc-rs` (reqwest's rustls default), else `rustls-ring` (the default feature: rustls
-//! with ring, whose build needs only a C compiler for a few files), else none (plain HTTP only, for local servers).
+//! with ring, whose build needs only a C compiler for a few files), else none (plain HTTP
+//! only, for local servers).
 
 /// Whether this build can speak HTTPS at all.
 pub(crate) const HAS_TLS: bool = cfg!(any(

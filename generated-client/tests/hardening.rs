@@ -208,16 +208,23 @@ async fn an_api_call_does_not_follow_a_redirect_and_names_its_origin() {
     assert!(thief.requests().is_empty(), "a redirect was followed");
 }
 
-#[tokio::test]
-async fn a_user_supplied_http_client_does_not_carry_a_call_across_a_redirect() {
-    let thief = TestServer::start(Canned::json(200, r#"{"data":{"id":"1"}}"#)).await;
-    let location = format!("{}/elsewhere", thief.base_url());
-    let server = TestServer::start(Canned::json(307, "{}").header("location", location)).await;
+/// A server that answers `status` with a `Location` at `path` on `thief`, and a client of
+/// it through a user-supplied reqwest client (which follows redirects itself).
+async fn redirecting_to(thief: &TestServer, status: u16, path: &str) -> (TestServer, Client) {
+    let location = format!("{}{path}", thief.base_url());
+    let server = TestServer::start(Canned::json(status, "{}").header("location", location)).await;
     let client = server
         .builder()
         .http_client(reqwest::Client::new())
         .build()
         .expect("valid config");
+    (server, client)
+}
+
+#[tokio::test]
+async fn a_user_supplied_http_client_does_not_carry_a_call_across_a_redirect() {
+    let thief = TestServer::start(Canned::json(200, r#"{"data":{"id":"1"}}"#)).await;
+    let (_server, client) = redirecting_to(&thief, 307, "/elsewhere").await;
     let room = CreateChatroom::new("n", "d", "alice");
     let err = bounded(client.create_chatroom(&room))
         .await
@@ -232,15 +239,9 @@ async fn a_user_supplied_http_client_does_not_carry_a_call_across_a_redirect() {
 #[tokio::test]
 async fn a_redirect_a_user_supplied_client_followed_is_refused() {
     let thief = TestServer::start(Canned::json(200, r#"{"data":[]}"#)).await;
-    let location = format!("{}/elsewhere?token=private-query", thief.base_url());
-    let server = TestServer::start(Canned::json(302, "{}").header("location", location)).await;
     // reqwest's own client follows a 302 on a GET (without the bearer token, to another
     // origin); the answer comes from another URL than the one sent to.
-    let client = server
-        .builder()
-        .http_client(reqwest::Client::new())
-        .build()
-        .expect("valid config");
+    let (_server, client) = redirecting_to(&thief, 302, "/elsewhere?token=private-query").await;
     let err = bounded(client.get_chatrooms(&[ChatroomId::new("1")]))
         .await
         .expect_err("the answer came from elsewhere");

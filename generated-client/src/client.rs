@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub retry: RetryPolicy,
     pub budget: RetryBudget,
     pub limiter: RateLimiter,
+    /// The attempts' time limits.
+    pub watchdog: crate::watchdog::Watchdog,
 }
 
 impl fmt::Debug for Client {
@@ -377,6 +379,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 budget: self.budget,
                 limiter,
+                watchdog: crate::watchdog::Watchdog::default(),
             }),
             retry_override: None,
         })

@@ -142,6 +142,8 @@ mod tls;
 #[cfg(feature = "client")]
 mod transport;
 pub mod validate;
+#[cfg(feature = "client")]
+mod watchdog;
 mod wrapped;
 
 // Formatted by prettyplease when generated; rustfmt must not reformat it. Every generated

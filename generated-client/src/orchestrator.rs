@@ -216,6 +216,7 @@ impl Client {
             bearer: Some(token),
             body: call.body.as_ref(),
             timeout,
+            watchdog: &self.inner.watchdog,
             max_body: self.inner.max_response_bytes,
         };
         let answer = transport::send(&self.inner.http, request)
@@ -454,6 +455,10 @@ fn transport_error(operation: &'static str, failure: Failure) -> Error {
         Failure::Http(source) => Error::Transport {
             operation,
             source: crate::HttpError::new(source),
+        },
+        Failure::TimedOut(limit) => Error::Timeout {
+            operation,
+            source: crate::HttpError::timed_out(limit),
         },
         Failure::TooLarge { status, limit } => Error::ResponseTooLarge {
             operation,

@@ -3,6 +3,7 @@
 //! (also one a user-supplied client followed). The call pipeline is in `orchestrator`.
 
 use crate::secret::Secret;
+use crate::watchdog::Watchdog;
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use std::time::Duration;
@@ -40,6 +41,8 @@ pub(crate) struct Request<'a> {
     pub body: Option<&'a Bytes>,
     /// From sending to the end of the body.
     pub timeout: Duration,
+    /// Keeps the time limit (one timer per client, not one per request).
+    pub watchdog: &'a Watchdog,
     /// The largest body accepted.
     pub max_body: usize,
 }
@@ -55,8 +58,10 @@ pub(crate) struct Answer {
 /// Why no answer could be had.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// Sending, or reading the body, failed (or timed out).
+    /// Sending, or reading the body, failed.
     Http(reqwest::Error),
+    /// No whole answer within the time limit.
+    TimedOut(Duration),
     /// The body is longer than the limit.
     TooLarge { status: u16, limit: usize },
     /// The answer is a redirect (or a user-supplied client followed one).
@@ -87,14 +92,26 @@ impl std::fmt::Display for Redirect {
     }
 }
 
-/// Sends `request` and reads its answer within `request.max_body` bytes.
+/// Sends `request` and reads its answer within `request.max_body` bytes, all within
+/// `request.timeout`.
 pub(crate) async fn send(http: &reqwest::Client, request: Request<'_>) -> Result<Answer, Failure> {
+    let (watchdog, timeout) = (request.watchdog, request.timeout);
+    let Some(deadline) = tokio::time::Instant::now().checked_add(timeout) else {
+        return exchange(http, request).await;
+    };
+    match watchdog.within(deadline, exchange(http, request)).await {
+        Ok(answer) => answer,
+        Err(crate::watchdog::Elapsed) => Err(Failure::TimedOut(timeout)),
+    }
+}
+
+/// Sends `request` and reads its answer, without a time limit.
+async fn exchange(http: &reqwest::Client, request: Request<'_>) -> Result<Answer, Failure> {
     // Kept to compare with the answer's URL only when the client may have followed a
     // redirect: a 1.6 KB copy per call otherwise.
     let sent_to = request.may_follow_redirects.then(|| request.url.clone());
     let mut builder = http
         .request(request.method, request.url)
-        .timeout(request.timeout)
         .header(ACCEPT, JSON);
     if let Some(token) = request.bearer {
         builder = builder.bearer_auth(token.expose());

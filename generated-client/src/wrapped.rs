@@ -19,6 +19,8 @@ enum HttpInner {
     Reqwest(reqwest::Error),
     /// The TLS stack could not be set up (only when the client is built).
     Tls(crate::tls::TlsSetupError),
+    /// No whole answer within the attempt's time limit.
+    TimedOut(std::time::Duration),
 }
 
 #[cfg(feature = "client")]
@@ -35,10 +37,16 @@ impl HttpError {
         }
     }
 
+    pub(crate) fn timed_out(limit: std::time::Duration) -> Self {
+        Self {
+            inner: HttpInner::TimedOut(limit),
+        }
+    }
+
     fn reqwest(&self) -> Option<&reqwest::Error> {
         match &self.inner {
             HttpInner::Reqwest(error) => Some(error),
-            HttpInner::Tls(_) => None,
+            HttpInner::Tls(_) | HttpInner::TimedOut(_) => None,
         }
     }
 
@@ -50,7 +58,8 @@ impl HttpError {
 
     /// The attempt's time limit passed.
     pub fn is_timeout(&self) -> bool {
-        self.reqwest().is_some_and(reqwest::Error::is_timeout)
+        matches!(self.inner, HttpInner::TimedOut(_))
+            || self.reqwest().is_some_and(reqwest::Error::is_timeout)
     }
 
     /// The request could not even be built (e.g. an invalid URL or header), or the HTTP
@@ -59,6 +68,7 @@ impl HttpError {
         match &self.inner {
             HttpInner::Reqwest(error) => error.is_builder(),
             HttpInner::Tls(_) => true,
+            HttpInner::TimedOut(_) => false,
         }
     }
 }
@@ -69,6 +79,7 @@ impl fmt::Debug for HttpError {
         match &self.inner {
             HttpInner::Reqwest(error) => fmt::Debug::fmt(error, f),
             HttpInner::Tls(error) => fmt::Debug::fmt(error, f),
+            HttpInner::TimedOut(limit) => f.debug_tuple("TimedOut").field(limit).finish(),
         }
     }
 }
@@ -79,6 +90,7 @@ impl fmt::Display for HttpError {
         match &self.inner {
             HttpInner::Reqwest(error) => fmt::Display::fmt(error, f),
             HttpInner::Tls(error) => fmt::Display::fmt(error, f),
+            HttpInner::TimedOut(limit) => write!(f, "no whole answer within {limit:?}"),
         }
     }
 }
@@ -89,7 +101,7 @@ impl StdError for HttpError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.inner {
             HttpInner::Reqwest(error) => error.source(),
-            HttpInner::Tls(_) => None,
+            HttpInner::Tls(_) | HttpInner::TimedOut(_) => None,
         }
     }
 }

@@ -105,6 +105,7 @@ impl ClientCredentials {
             http,
             token_url,
             credentials: self,
+            watchdog: crate::watchdog::Watchdog::default(),
         };
         Ok(ClientCredentialsSource {
             cache: CachedToken::new(exchange, clock, policy),
@@ -131,6 +132,7 @@ struct Exchange {
     http: reqwest::Client,
     token_url: reqwest::Url,
     credentials: ClientCredentials,
+    watchdog: crate::watchdog::Watchdog,
 }
 
 impl fmt::Debug for Exchange {
@@ -163,6 +165,7 @@ impl FetchToken for Exchange {
                 bearer: None,
                 body: Some(&body),
                 timeout: self.credentials.timeout,
+                watchdog: &self.watchdog,
                 max_body: self.credentials.max_response_bytes,
             };
             let answer = transport::send(&self.http, request)
@@ -191,6 +194,7 @@ impl FetchToken for Exchange {
 fn auth_error(failure: Failure) -> AuthError {
     match failure {
         Failure::Http(source) => AuthError::Transport(crate::HttpError::new(source)),
+        Failure::TimedOut(limit) => AuthError::Transport(crate::HttpError::timed_out(limit)),
         Failure::TooLarge { limit, .. } => AuthError::TooLarge { limit },
         Failure::Redirect(redirect) => AuthError::Redirect(redirect),
     }

@@ -462,6 +462,80 @@ async fn stalled_body_times_out() {
     assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
 }
 
+/// The attempts' time limits are kept by one timer per client (its ticker runs on one of
+/// the workers): calls on both workers, all stalled, each end at their own limit. The outer
+/// limit turns a call that is never woken into a failure instead of a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_stalled_calls_on_two_workers_all_time_out() {
+    let server = TestServer::start(
+        Canned::json(200, fixture("delete_response.json")).delay(Duration::from_secs(60)),
+    )
+    .await;
+    let client = server
+        .builder()
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("valid config");
+    let calls = (0..32).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.delete_chatroom(&id()).await })
+    });
+    let outcomes = tokio::time::timeout(
+        Duration::from_secs(30),
+        futures_util::future::join_all(calls),
+    )
+    .await
+    .expect("every call ended by its own time limit");
+    for outcome in outcomes {
+        let err = outcome.expect("task").expect_err("timed out");
+        assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
+    }
+}
+
+/// One client, calls from two current-thread runtimes at once: the ticker runs on one of
+/// them, so the other's calls keep a timer of their own. Both time out.
+#[test]
+fn a_client_shared_by_two_runtimes_times_out_on_both() {
+    let server_runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = server_runtime.block_on(TestServer::start(
+        Canned::json(200, fixture("delete_response.json")).delay(Duration::from_secs(60)),
+    ));
+    let client = server
+        .builder()
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("valid config");
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let client = client.clone();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                let room = id();
+                runtime.block_on(async {
+                    let calls = (0..4).map(|_| client.delete_chatroom(&room));
+                    let all = futures_util::future::join_all(calls);
+                    tokio::time::timeout(Duration::from_secs(30), all).await
+                })
+            })
+        })
+        .collect();
+    for thread in threads {
+        let outcomes = thread
+            .join()
+            .expect("thread")
+            .expect("every call ended by its own time limit");
+        for outcome in outcomes {
+            let err = outcome.expect_err("timed out");
+            assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn connection_closed_mid_body_is_a_transport_error() {
     let reply = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"data\":".to_vec();

@@ -416,10 +416,9 @@ pub(crate) mod lenient {
 
 /// One-key objects such as `{"owner": "u1"}`.
 pub(crate) mod one_key {
-    use serde::de::{Error, MapAccess, Visitor};
+    use serde::de::{DeserializeSeed, Error, MapAccess, Visitor};
     use serde::ser::SerializeMap;
     use serde::{Deserializer, Serializer};
-    use std::borrow::Cow;
     use std::fmt;
 
     pub fn serialize<S: Serializer>(
@@ -432,64 +431,76 @@ pub(crate) mod one_key {
         map.end()
     }
 
-    /// The single (key, value) pair of the object; none or several keys are an error. The
-    /// key is borrowed from the input when it can be (it is only matched against the known
-    /// keys), so a known key costs no allocation.
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    /// The object's single entry, built by the variant `known` gives for its key, or by
+    /// `unknown` for a key this client does not know; none or several keys are an error.
+    /// The key is matched once, as it is read (like a derived struct's fields), and copied
+    /// only when unknown.
+    pub fn deserialize<'de, D: Deserializer<'de>, T>(
         deserializer: D,
-    ) -> Result<(Cow<'de, str>, String), D::Error> {
-        struct OneKeyVisitor;
-
-        impl<'de> Visitor<'de> for OneKeyVisitor {
-            type Value = (Cow<'de, str>, String);
-
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object with exactly one key")
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let key = map
-                    .next_key::<Key<'de>>()?
-                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
-                let value: String = map.next_value()?;
-                if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(A::Error::invalid_length(2, &self));
-                }
-                Ok((key.0, value))
-            }
-        }
-
-        deserializer.deserialize_map(OneKeyVisitor)
+        known: KnownKeys<T>,
+        unknown: fn(String, String) -> T,
+    ) -> Result<T, D::Error> {
+        deserializer.deserialize_map(OneKeyVisitor { known, unknown })
     }
 
-    /// A map key, borrowed from the input when the input allows it.
-    struct Key<'de>(Cow<'de, str>);
+    /// The variant (a constructor from the value) of a known key; `None` when unknown.
+    pub type KnownKeys<T> = fn(&str) -> Option<fn(String) -> T>;
 
-    impl<'de> serde::Deserialize<'de> for Key<'de> {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct KeyVisitor;
+    struct OneKeyVisitor<T> {
+        known: KnownKeys<T>,
+        unknown: fn(String, String) -> T,
+    }
 
-            impl<'de> Visitor<'de> for KeyVisitor {
-                type Value = Key<'de>;
+    impl<'de, T> Visitor<'de> for OneKeyVisitor<T> {
+        type Value = T;
 
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a string key")
-                }
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object with exactly one key")
+        }
 
-                fn visit_borrowed_str<E: Error>(self, key: &'de str) -> Result<Key<'de>, E> {
-                    Ok(Key(Cow::Borrowed(key)))
-                }
-
-                fn visit_str<E: Error>(self, key: &str) -> Result<Key<'de>, E> {
-                    Ok(Key(Cow::Owned(key.to_owned())))
-                }
-
-                fn visit_string<E: Error>(self, key: String) -> Result<Key<'de>, E> {
-                    Ok(Key(Cow::Owned(key)))
-                }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+            let key = map
+                .next_key_seed(KeySeed(self.known))?
+                .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+            let value: String = map.next_value()?;
+            if map.next_key::<serde::de::IgnoredAny>()?.is_some() {
+                return Err(A::Error::invalid_length(2, &self));
             }
+            Ok(match key {
+                Key::Known(build) => build(value),
+                Key::Unknown(key) => (self.unknown)(key, value),
+            })
+        }
+    }
 
-            deserializer.deserialize_str(KeyVisitor)
+    /// A map key: the variant it selects, or the key itself when unknown.
+    enum Key<T> {
+        Known(fn(String) -> T),
+        Unknown(String),
+    }
+
+    struct KeySeed<T>(KnownKeys<T>);
+
+    impl<'de, T> DeserializeSeed<'de> for KeySeed<T> {
+        type Value = Key<T>;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<T>, D::Error> {
+            deserializer.deserialize_str(self)
+        }
+    }
+
+    impl<'de, T> Visitor<'de> for KeySeed<T> {
+        type Value = Key<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string key")
+        }
+
+        fn visit_str<E: Error>(self, key: &str) -> Result<Key<T>, E> {
+            Ok(match (self.0)(key) {
+                Some(build) => Key::Known(build),
+                None => Key::Unknown(key.to_owned()),
+            })
         }
     }
 }

@@ -404,10 +404,10 @@ fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: &str) -> TokenStre
         let variant = ident(&v.name);
         quote!(Self::#variant(value))
     });
-    let from_arms = variants.iter().map(|v| {
+    let variant_arms = variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire;
-        quote!(#wire => Self::#variant(value))
+        quote!(#wire => Some(Self::#variant))
     });
     quote! {
         #doc
@@ -442,9 +442,17 @@ fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: &str) -> TokenStre
 
             /// Builds the variant for a key and value as they appear on the wire.
             pub fn from_entry(key: &str, value: String) -> Self {
+                match Self::variant(key) {
+                    Some(variant) => variant(value),
+                    None => Self::#unknown_variant { key: key.to_owned(), value },
+                }
+            }
+
+            /// The variant of a known key; `None` for a key this client does not know.
+            fn variant(key: &str) -> Option<fn(String) -> Self> {
                 match key {
-                    #(#from_arms,)*
-                    other => Self::#unknown_variant { key: other.to_owned(), value },
+                    #(#variant_arms,)*
+                    _ => None,
                 }
             }
         }
@@ -457,8 +465,11 @@ fn emit_one_key(def: &TypeDef, variants: &[Variant], unknown: &str) -> TokenStre
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let (key, value) = crate::response::one_key::deserialize(deserializer)?;
-                Ok(Self::from_entry(&key, value))
+                crate::response::one_key::deserialize(
+                    deserializer,
+                    Self::variant,
+                    |key, value| Self::#unknown_variant { key, value },
+                )
             }
         }
     }

@@ -465,15 +465,22 @@ impl Affiliation {
     }
     /// Builds the variant for a key and value as they appear on the wire.
     pub fn from_entry(key: &str, value: String) -> Self {
-        match key {
-            "owner" => Self::Owner(value),
-            "member" => Self::Member(value),
-            other => {
+        match Self::variant(key) {
+            Some(variant) => variant(value),
+            None => {
                 Self::Other {
-                    key: other.to_owned(),
+                    key: key.to_owned(),
                     value,
                 }
             }
+        }
+    }
+    /// The variant of a known key; `None` for a key this client does not know.
+    fn variant(key: &str) -> Option<fn(String) -> Self> {
+        match key {
+            "owner" => Some(Self::Owner),
+            "member" => Some(Self::Member),
+            _ => None,
         }
     }
 }
@@ -486,8 +493,11 @@ impl<'de> serde::Deserialize<'de> for Affiliation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (key, value) = crate::response::one_key::deserialize(deserializer)?;
-        Ok(Self::from_entry(&key, value))
+        crate::response::one_key::deserialize(
+            deserializer,
+            Self::variant,
+            |key, value| Self::Other { key, value },
+        )
     }
 }
 /// Request body of [`update_chatroom`](crate::Client::update_chatroom). Only the fields

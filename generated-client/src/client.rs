@@ -257,6 +257,10 @@ impl ClientBuilder {
     /// The time limit of one attempt, from sending to the end of the response body: the
     /// `attempt_timeout` of the retry policy, whether set before or after
     /// [`retry_policy`](Self::retry_policy).
+    ///
+    /// The limits of a client's attempts are kept by one timer task, spawned on the tokio
+    /// runtime of its first call and ended 30 s after its last call or with the client (an
+    /// attempt on another runtime keeps a timer of its own), instead of a timer per request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
         self

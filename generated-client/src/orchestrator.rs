@@ -39,12 +39,12 @@ impl Client {
         // Entering and leaving a span nobody listens to still costs a call per poll (with
         // tracing's `log` feature, which axum and tower turn on, a check of the logger).
         if span.is_disabled() {
-            return decode(op, self.run(&call, &span).await?);
+            return decode(op, self.run(&call, &span).await?, call.expected_items);
         }
         let started = Instant::now();
         let raw = self.run(&call, &span).instrument(span.clone()).await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        decode(op, raw?)
+        decode(op, raw?, call.expected_items)
     }
 
     /// The retry loop: attempts until one is final, or the attempt limit, the deadline or

@@ -119,7 +119,7 @@ fn encode_path(op: &'static OperationMeta, path: &str) -> Result<String, Error> 
         builder.literal("/");
         builder.segment("path", segment)?;
     }
-    Ok(builder.finish())
+    Ok(builder.finish().path)
 }
 
 #[cfg(test)]

@@ -24,16 +24,24 @@ pub(crate) struct Call {
     /// Query parameters named at run time (raw requests), after `query`.
     pub extra_query: Vec<(String, String)>,
     pub body: Option<bytes::Bytes>,
+    /// How many items the answer's list is expected to hold (one per item of a list in the
+    /// path, e.g. the rooms of a batch get); 0 when unknown. A capacity hint for decoding.
+    pub expected_items: usize,
 }
 
 impl Call {
-    pub fn new(op: &'static OperationMeta, path: String) -> Self {
+    pub fn new(op: &'static OperationMeta, path: impl Into<BuiltPath>) -> Self {
+        let BuiltPath {
+            path,
+            expected_items,
+        } = path.into();
         Self {
             op,
             path,
             query: Vec::new(),
             extra_query: Vec::new(),
             body: None,
+            expected_items,
         }
     }
 
@@ -47,11 +55,29 @@ impl Call {
     }
 }
 
+/// An encoded path, with the number of items of its longest list parameter.
+#[derive(Debug)]
+pub(crate) struct BuiltPath {
+    pub path: String,
+    pub expected_items: usize,
+}
+
+impl From<String> for BuiltPath {
+    fn from(path: String) -> Self {
+        Self {
+            path,
+            expected_items: 0,
+        }
+    }
+}
+
 /// Appends literal text and encoded parameters to a path.
 #[derive(Debug)]
 pub(crate) struct PathBuilder {
     op: &'static OperationMeta,
     path: String,
+    /// The most items of one list parameter so far.
+    listed: usize,
 }
 
 impl PathBuilder {
@@ -60,6 +86,7 @@ impl PathBuilder {
             op,
             // Most paths fit: no regrowth while the literals and one id are appended.
             path: String::with_capacity(64),
+            listed: 0,
         }
     }
 
@@ -69,7 +96,7 @@ impl PathBuilder {
 
     /// One parameter as one whole path segment.
     pub fn segment(&mut self, name: &'static str, value: &str) -> Result<(), Error> {
-        self.list(name, [value], "")
+        self.push_list(name, [value], "").map(drop)
     }
 
     /// A list parameter as one path segment, items joined by `separator` (itself escaped,
@@ -86,17 +113,35 @@ impl PathBuilder {
         I: IntoIterator<Item = &'a str>,
         I::IntoIter: Clone,
     {
+        let items = self.push_list(name, values, separator)?;
+        self.listed = self.listed.max(items);
+        Ok(())
+    }
+
+    /// Appends the encoded list; how many items it held.
+    fn push_list<'a, I>(
+        &mut self,
+        name: &'static str,
+        values: I,
+        separator: &str,
+    ) -> Result<usize, Error>
+    where
+        I: IntoIterator<Item = &'a str>,
+        I::IntoIter: Clone,
+    {
         let values = values.into_iter();
         // Encoded once, not once per item (`,` is always `%2C`).
         let separator = encode_segment(separator);
         self.path
             .reserve(encoded_len_hint(values.clone(), &separator));
         let start = self.path.len();
-        for (index, value) in values.enumerate() {
-            if index > 0 {
+        let mut items = 0;
+        for value in values {
+            if items > 0 {
                 self.path.push_str(&separator);
             }
             push_encoded(&mut self.path, value);
+            items += 1;
         }
         // `.` and `..` survive encoding as dot segments (URL parsers treat `%2E` as `.`),
         // and an empty segment changes the path as well.
@@ -106,7 +151,7 @@ impl PathBuilder {
             self.path.truncate(start);
             return Err(error);
         }
-        Ok(())
+        Ok(items)
     }
 
     fn unsendable(&self, name: &'static str, segment: &str) -> Error {
@@ -122,8 +167,11 @@ impl PathBuilder {
         Error::violation(self.op, name, rule)
     }
 
-    pub fn finish(self) -> String {
-        self.path
+    pub fn finish(self) -> BuiltPath {
+        BuiltPath {
+            path: self.path,
+            expected_items: self.listed,
+        }
     }
 }
 
@@ -182,7 +230,27 @@ mod tests {
         let mut path = PathBuilder::new(&OP);
         path.literal("/chatrooms/");
         path.list("ids", values.iter().copied(), separator)?;
-        Ok(path.finish())
+        Ok(path.finish().path)
+    }
+
+    #[test]
+    fn a_list_in_the_path_expects_one_answer_item_per_value() {
+        let mut path = PathBuilder::new(&OP);
+        path.literal("/chatrooms/");
+        path.segment("id", "room").expect("valid");
+        assert_eq!(
+            path.finish().expected_items,
+            0,
+            "a single id expects no list"
+        );
+        let mut path = PathBuilder::new(&OP);
+        path.literal("/chatrooms/");
+        path.list("ids", ["a", "b", "c"], ",").expect("valid");
+        let built = path.finish();
+        assert_eq!(
+            (built.path.as_str(), built.expected_items),
+            ("/chatrooms/a%2Cb%2Cc", 3)
+        );
     }
 
     #[test]

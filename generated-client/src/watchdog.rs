@@ -164,14 +164,11 @@ impl Limit<'_> {
         };
         let (slot, start) = {
             let mut state = self.shared.lock();
-            match state.watch(runtime.id(), self.deadline) {
-                Watch::OtherRuntime => {
-                    drop(state);
-                    return self.own_timer(cx);
-                }
-                Watch::Running(ticker) => (state.put(slot, entry), Start::Wake(ticker)),
-                Watch::Started(serial) => (state.put(slot, entry), Start::Spawn(serial)),
-            }
+            let Some(start) = state.watch(runtime.id(), self.deadline) else {
+                drop(state);
+                return self.own_timer(cx);
+            };
+            (state.put(slot, entry), start)
         };
         self.how = How::Registered {
             slot,
@@ -213,31 +210,27 @@ impl Drop for Limit<'_> {
     }
 }
 
-enum Watch {
-    /// The ticker runs on this runtime; wake it (when given) to look earlier.
-    Running(Option<Waker>),
-    /// No ticker ran: one is to be spawned with this serial.
-    Started(u64),
-    OtherRuntime,
-}
-
+/// What makes sure a ticker looks at a new entry in time.
 enum Start {
+    /// The ticker runs on this runtime; wake it (when given) to look earlier.
     Wake(Option<Waker>),
+    /// No ticker ran: one is to be spawned with this serial.
     Spawn(u64),
 }
 
 impl State {
-    /// Makes sure a ticker on `runtime` will look at the table by `deadline`.
-    fn watch(&mut self, runtime: Id, deadline: Instant) -> Watch {
+    /// Makes sure a ticker on `runtime` will look at the table by `deadline`; `None` when
+    /// the ticker runs on another runtime.
+    fn watch(&mut self, runtime: Id, deadline: Instant) -> Option<Start> {
         match &mut self.ticker {
-            Some(ticker) if ticker.runtime != runtime => Watch::OtherRuntime,
+            Some(ticker) if ticker.runtime != runtime => None,
             Some(ticker) => {
                 ticker.busy = true;
                 if deadline < ticker.target {
                     ticker.target = deadline;
-                    return Watch::Running(ticker.waker.take());
+                    return Some(Start::Wake(ticker.waker.take()));
                 }
-                Watch::Running(None)
+                Some(Start::Wake(None))
             }
             None => {
                 self.tickers_started += 1;
@@ -248,7 +241,7 @@ impl State {
                     waker: None,
                     busy: true,
                 });
-                Watch::Started(self.tickers_started)
+                Some(Start::Spawn(self.tickers_started))
             }
         }
     }

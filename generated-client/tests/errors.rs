@@ -462,21 +462,32 @@ async fn stalled_body_times_out() {
     assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
 }
 
+/// A server that answers after a minute.
+fn answering_late() -> Canned {
+    Canned::json(200, fixture("delete_response.json")).delay(Duration::from_secs(60))
+}
+
+/// A client of `server` whose one attempt per call gives up after 200 ms.
+fn impatient(server: &TestServer) -> agora_chat::Client {
+    server
+        .builder()
+        .timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("valid config")
+}
+
+fn assert_timed_out(err: &Error) {
+    assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
+}
+
 /// The attempts' time limits are kept by one timer per client (its ticker runs on one of
 /// the workers): calls on both workers, all stalled, each end at their own limit. The outer
 /// limit turns a call that is never woken into a failure instead of a hang.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_stalled_calls_on_two_workers_all_time_out() {
-    let server = TestServer::start(
-        Canned::json(200, fixture("delete_response.json")).delay(Duration::from_secs(60)),
-    )
-    .await;
-    let client = server
-        .builder()
-        .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("valid config");
+    let server = TestServer::start(answering_late()).await;
+    let client = impatient(&server);
     let calls = (0..32).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.delete_chatroom(&id()).await })
@@ -488,8 +499,7 @@ async fn concurrent_stalled_calls_on_two_workers_all_time_out() {
     .await
     .expect("every call ended by its own time limit");
     for outcome in outcomes {
-        let err = outcome.expect("task").expect_err("timed out");
-        assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
+        assert_timed_out(&outcome.expect("task").expect_err("timed out"));
     }
 }
 
@@ -498,15 +508,8 @@ async fn concurrent_stalled_calls_on_two_workers_all_time_out() {
 #[test]
 fn a_client_shared_by_two_runtimes_times_out_on_both() {
     let server_runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let server = server_runtime.block_on(TestServer::start(
-        Canned::json(200, fixture("delete_response.json")).delay(Duration::from_secs(60)),
-    ));
-    let client = server
-        .builder()
-        .timeout(Duration::from_millis(200))
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("valid config");
+    let server = server_runtime.block_on(TestServer::start(answering_late()));
+    let client = impatient(&server);
     let threads: Vec<_> = (0..2)
         .map(|_| {
             let client = client.clone();
@@ -530,8 +533,7 @@ fn a_client_shared_by_two_runtimes_times_out_on_both() {
             .expect("thread")
             .expect("every call ended by its own time limit");
         for outcome in outcomes {
-            let err = outcome.expect_err("timed out");
-            assert!(matches!(err.last(), Error::Timeout { .. }), "{err:?}");
+            assert_timed_out(&outcome.expect_err("timed out"));
         }
     }
 }

@@ -190,8 +190,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Single<T> {
 pub(crate) mod expected_items {
     use std::cell::Cell;
 
-    /// The largest capacity taken from the hint (the expected count comes from the
-    /// caller's list, which validation bounds, but need not be validated).
+    /// The largest capacity taken from the hint or the format's size hint (the expected
+    /// count comes from the caller's list, which validation bounds, but need not be
+    /// validated).
     pub const MAX: usize = 1000;
 
     thread_local! {
@@ -245,8 +246,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let expected = expected_items::take().min(expected_items::MAX);
-                let mut items = Vec::with_capacity(expected.max(seq.size_hint().unwrap_or(0)));
+                // Bounded like serde's own `Vec` (a format's size hint is the input's word).
+                let expected = expected_items::take().max(seq.size_hint().unwrap_or(0));
+                let mut items = Vec::with_capacity(expected.min(expected_items::MAX));
                 while let Some(item) = seq.next_element()? {
                     items.push(item);
                 }

@@ -76,14 +76,13 @@ impl std::fmt::Debug for Watchdog {
 }
 
 impl Watchdog {
-    /// Runs `future` until `deadline`; `Err(Elapsed)` once the deadline has passed. The
-    /// future is lent, not moved in: a future taken by value would be held twice in this
-    /// one's state (as the argument and as its pinned copy), doubling the call's size.
+    /// Runs `future` until `deadline`; `Err(Elapsed)` once the deadline has passed.
     pub(crate) async fn within<F: Future>(
         &self,
         deadline: Instant,
-        mut future: Pin<&mut F>,
+        future: F,
     ) -> Result<F::Output, Elapsed> {
+        let mut future = pin!(future);
         let mut limit = Limit {
             shared: &self.shared,
             deadline,
@@ -395,7 +394,7 @@ mod tests {
 
     /// How long after `start` an attempt that never finishes ends.
     async fn ends_after(watchdog: &Watchdog, start: Instant, limit: Duration) -> Duration {
-        let result = watchdog.within(start + limit, pin!(pending::<()>())).await;
+        let result = watchdog.within(start + limit, pending::<()>()).await;
         assert_eq!(result, Err(Elapsed));
         start.elapsed()
     }
@@ -418,7 +417,7 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 7
             };
-            assert_eq!(watchdog.within(deadline, pin!(slow)).await, Ok(7));
+            assert_eq!(watchdog.within(deadline, slow).await, Ok(7));
             let state = watchdog.shared.lock();
             assert_eq!(state.waiters.len(), 1, "one attempt registered");
             assert!(state.waiters.iter().all(Option::is_none), "and left");
@@ -464,7 +463,7 @@ mod tests {
         paused().block_on(async {
             let watchdog = Watchdog::default();
             let deadline = Instant::now() + Duration::from_secs(60);
-            assert_eq!(watchdog.within(deadline, pin!(async {})).await, Ok(()));
+            assert_eq!(watchdog.within(deadline, async {}).await, Ok(()));
             // `async {}` is ready at once: nothing registered, no ticker.
             assert!(!watchdog.ticking());
             let limit = Duration::from_secs(2);
@@ -503,7 +502,7 @@ mod tests {
         idle.block_on(async {
             let slow = tokio::time::sleep(Duration::from_millis(1));
             let deadline = Instant::now() + Duration::from_secs(60);
-            assert_eq!(watchdog.within(deadline, pin!(slow)).await, Ok(()));
+            assert_eq!(watchdog.within(deadline, slow).await, Ok(()));
         });
         assert!(watchdog.ticking(), "the ticker waits on the idle runtime");
         paused().block_on(async {

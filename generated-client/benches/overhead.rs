@@ -120,11 +120,12 @@ impl Call {
     }
 }
 
+/// The clients, numbered for the arrays of their times.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Who {
-    Hand,
-    Off,
-    Default,
+    Hand = 0,
+    Off = 1,
+    Default = 2,
 }
 
 /// The clients compared. Every round gets new ones (new connections): where a connection's
@@ -383,7 +384,7 @@ const ORDERS: [[Who; 3]; 6] = {
 };
 
 /// The three clients' call times, one call of each per turn in the rotating orders, with
-/// `pause` after every turn. Returns the (limits off, default) ratios of their medians.
+/// `pause` after every turn. Returns their medians, indexed by [`Who`].
 async fn rotating(
     fixture: &Arc<Fixture>,
     clients: &Clients,
